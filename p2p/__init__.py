@@ -1,0 +1,1 @@
+"""p2p: peer sessions, gossip and sync over aiohttp WebSockets. Never touches the database."""

@@ -1,0 +1,80 @@
+"""Trie nodes in SQLite: one table of (hash, node) rows in the node's database file.
+
+This store never commits on its own. The chain imports a block as one database transaction
+(headers, bodies, receipts and trie nodes together), so that a crash leaves the last committed block
+intact; committing per node would both break that and cost a disk sync per write. Whoever owns the
+connection calls `commit()` (or uses `transaction()`) once per unit of work.
+"""
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from os import PathLike
+
+TABLE = "trie_nodes"
+
+_CREATE = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (hash BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID"
+)
+_GET = f"SELECT node FROM {TABLE} WHERE hash = ?"
+_PUT = f"INSERT OR REPLACE INTO {TABLE} (hash, node) VALUES (?, ?)"
+_DELETE = f"DELETE FROM {TABLE} WHERE hash = ?"
+
+
+class SqliteNodeStore:
+    """A node store over a sqlite3 connection that the caller may share with other tables.
+
+    Args:
+        db: an open `sqlite3.Connection` (used as is; the caller keeps owning it), or a path to open
+            (the store then owns the connection, switches the file to WAL mode and closes it in
+            `close()`). ":memory:" gives a private in-memory database.
+    """
+
+    def __init__(self, db: sqlite3.Connection | str | PathLike[str]) -> None:
+        if isinstance(db, sqlite3.Connection):
+            self.connection = db
+            self._owns_connection = False
+        else:
+            self.connection = sqlite3.connect(db)
+            self._owns_connection = True
+            # WAL lets RPC readers run while a block imports; ":memory:" quietly stays "memory".
+            self.connection.execute("PRAGMA journal_mode=WAL")
+        # DDL does not open an implicit transaction in Python's sqlite3, so this needs no commit.
+        self.connection.execute(_CREATE)
+
+    def get(self, key: bytes) -> bytes | None:
+        row = self.connection.execute(_GET, (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def put(self, key: bytes, value: bytes) -> None:
+        # Opens a transaction implicitly (default isolation level) and leaves it open.
+        self.connection.execute(_PUT, (key, value))
+
+    def delete(self, key: bytes) -> None:
+        self.connection.execute(_DELETE, (key,))
+
+    def commit(self) -> None:
+        """Make every write since the last commit durable."""
+        self.connection.commit()
+
+    def rollback(self) -> None:
+        """Discard every write since the last commit."""
+        self.connection.rollback()
+
+    @contextmanager
+    def transaction(self) -> Iterator["SqliteNodeStore"]:
+        """Commit the writes made inside the block on success, roll them back on an exception."""
+        try:
+            yield self
+        except BaseException:
+            self.connection.rollback()
+            raise
+        self.connection.commit()
+
+    def close(self) -> None:
+        """Close the connection if this store opened it; a borrowed connection stays open."""
+        if self._owns_connection:
+            self.connection.close()
+
+    def __len__(self) -> int:
+        return int(self.connection.execute(f"SELECT COUNT(*) FROM {TABLE}").fetchone()[0])

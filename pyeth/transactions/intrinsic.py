@@ -1,0 +1,34 @@
+"""Intrinsic gas: what a transaction pays before its first instruction runs (Cancun rules)."""
+
+from collections.abc import Sequence
+
+from evm.gas import (
+    GAS_INITCODE_WORD,
+    TX_ACCESS_LIST_ADDRESS,
+    TX_ACCESS_LIST_STORAGE_KEY,
+    TX_BASE,
+    TX_CREATE,
+    TX_DATA_NON_ZERO,
+    TX_DATA_ZERO,
+)
+from pyeth.transactions.model import Transaction
+
+
+def intrinsic_gas(
+    data: bytes, is_create: bool, access_list: Sequence[tuple[bytes, Sequence[int]]]
+) -> int:
+    """The base cost, calldata (EIP-2028), creation with its initcode words (EIP-3860) and the
+    access list (EIP-2930). A plain function of these three so that the EVM's state transition
+    and the transaction checks price a transaction the same way."""
+    zeros = data.count(0)
+    gas = TX_BASE + zeros * TX_DATA_ZERO + (len(data) - zeros) * TX_DATA_NON_ZERO
+    if is_create:
+        gas += TX_CREATE + GAS_INITCODE_WORD * ((len(data) + 31) // 32)
+    for _address, keys in access_list:
+        gas += TX_ACCESS_LIST_ADDRESS + len(keys) * TX_ACCESS_LIST_STORAGE_KEY
+    return gas
+
+
+def transaction_intrinsic_gas(tx: Transaction) -> int:
+    """`intrinsic_gas` of a transaction's own data, target and access list."""
+    return intrinsic_gas(tx.data, tx.to is None, tx.access_list)

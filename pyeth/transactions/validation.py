@@ -1,0 +1,96 @@
+"""The static validity rules of a transaction under Cancun: everything that can be checked
+without the state or the block (nonce and balance checks, the block gas limit and the base fee
+are the chain's). Signature recovery itself is `recover_sender`'s."""
+
+from typing import Final
+
+from evm.gas import GAS_PER_BLOB, MAX_BLOB_GAS_PER_BLOCK
+from pyeth.errors import InvalidTransaction
+from pyeth.sedes import UINT256
+from pyeth.transactions.intrinsic import transaction_intrinsic_gas
+from pyeth.transactions.model import (
+    BlobTransaction,
+    LegacyTransaction,
+    Transaction,
+)
+from pyeth.transactions.signing import signature_values
+
+MAX_NONCE: Final = 2**64 - 2  # EIP-2681: the nonce must stay incrementable within 64 bits
+MAX_GAS_LIMIT: Final = 2**64 - 1
+MAX_INITCODE_SIZE: Final = 2 * 24576  # EIP-3860: twice the EIP-170 code size limit
+MAX_BLOBS_PER_TRANSACTION: Final = MAX_BLOB_GAS_PER_BLOCK // GAS_PER_BLOB
+VERSIONED_HASH_VERSION_KZG: Final = 0x01
+UINT256_LIMIT: Final = 2**256
+
+
+def validate_static(tx: Transaction, *, chain_id: int) -> None:
+    """Raise InvalidTransaction unless `tx` obeys every state-free rule for chain `chain_id`.
+
+    Checks, in order: integer fields within their widths (nonce below 2**64 - 1, gas limit
+    within 64 bits, the rest within 256 bits); the fee cap times the gas limit within 256
+    bits; the priority fee at most the fee cap; the chain id; the signature values (v or
+    y-parity, r, s, EIP-2 low s); for blob transactions a target and 1 to 6 versioned hashes
+    of version 0x01; the initcode size of a creation; the gas limit against the intrinsic gas.
+    """
+    _check_widths(tx)
+    _check_fees(tx)
+    _check_chain_id(tx, chain_id)
+    signature_values(tx)
+    if isinstance(tx, BlobTransaction):
+        _check_blobs(tx)
+    if tx.to is None and len(tx.data) > MAX_INITCODE_SIZE:
+        raise InvalidTransaction(
+            f"initcode of {len(tx.data)} bytes exceeds the limit of {MAX_INITCODE_SIZE}"
+        )
+    gas = transaction_intrinsic_gas(tx)
+    if tx.gas_limit < gas:
+        raise InvalidTransaction(f"gas limit {tx.gas_limit} is below the intrinsic gas {gas}")
+
+
+def _check_widths(tx: Transaction) -> None:
+    for name, sedes in tx.FIELDS:
+        value = getattr(tx, name)
+        if sedes is UINT256 and not 0 <= value < UINT256_LIMIT:
+            raise InvalidTransaction(f"{name} {value} does not fit in 256 bits")
+    if tx.nonce > MAX_NONCE:
+        raise InvalidTransaction(f"nonce {tx.nonce} is above the maximum {MAX_NONCE} (EIP-2681)")
+    if tx.gas_limit > MAX_GAS_LIMIT:
+        raise InvalidTransaction(f"gas limit {tx.gas_limit} does not fit in 64 bits")
+
+
+def _check_fees(tx: Transaction) -> None:
+    if tx.max_fee_per_gas * tx.gas_limit >= UINT256_LIMIT:
+        raise InvalidTransaction("gas limit times the fee cap does not fit in 256 bits")
+    if tx.max_priority_fee_per_gas > tx.max_fee_per_gas:
+        raise InvalidTransaction(
+            f"priority fee {tx.max_priority_fee_per_gas} is above the fee cap {tx.max_fee_per_gas}"
+        )
+
+
+def _check_chain_id(tx: Transaction, chain_id: int) -> None:
+    if isinstance(tx, LegacyTransaction):
+        # v of 27/28 predates EIP-155 and is valid on every chain; other v below 35 are
+        # refused with the signature values.
+        if tx.chain_id is not None and tx.chain_id != chain_id:
+            raise InvalidTransaction(
+                f"v {tx.v} signs for chain {tx.chain_id}, not chain {chain_id} (EIP-155)"
+            )
+    elif tx.chain_id != chain_id:
+        raise InvalidTransaction(f"chain id {tx.chain_id} is not this chain's ({chain_id})")
+
+
+def _check_blobs(tx: BlobTransaction) -> None:
+    if tx.to is None:
+        raise InvalidTransaction("blob transaction cannot create a contract: `to` is required")
+    hashes = tx.blob_versioned_hashes
+    if not hashes:
+        raise InvalidTransaction("blob transaction carries no blob versioned hashes")
+    if len(hashes) > MAX_BLOBS_PER_TRANSACTION:
+        raise InvalidTransaction(
+            f"blob transaction carries {len(hashes)} blobs, more than {MAX_BLOBS_PER_TRANSACTION}"
+        )
+    for index, versioned_hash in enumerate(hashes):
+        if len(versioned_hash) != 32 or versioned_hash[0] != VERSIONED_HASH_VERSION_KZG:
+            raise InvalidTransaction(
+                f"blob versioned hash {index} must be 32 bytes starting with 0x01"
+            )

@@ -1,0 +1,49 @@
+"""The precompiled contracts: native functions at fixed addresses that a CALL runs instead of code.
+
+Each precompile is a module with `gas(data) -> int`, which never raises (the interpreter charges
+it before anything runs), and `run(data) -> bytes`, which raises `PrecompileFailure` for input the
+precompile rejects (the interpreter then burns all gas given to the call). `CANCUN_PRECOMPILES`
+maps each 20-byte address to its pair; a later fork builds its map from this one.
+"""
+
+from collections.abc import Callable
+from typing import Final, NamedTuple
+
+from evm.precompiles import (
+    blake2f,
+    ecadd,
+    ecmul,
+    ecpairing,
+    ecrecover,
+    identity,
+    modexp,
+    point_evaluation,
+    ripemd160,
+    sha256,
+)
+
+
+class Precompile(NamedTuple):
+    """A precompile's price and body (see the module docstring for their contract)."""
+
+    gas: Callable[[bytes], int]
+    run: Callable[[bytes], bytes]
+
+
+def address(number: int) -> bytes:
+    """The 20-byte address 0x00..0<number> of a precompile."""
+    return number.to_bytes(20, "big")
+
+
+CANCUN_PRECOMPILES: Final[dict[bytes, Precompile]] = {
+    address(0x01): Precompile(ecrecover.gas, ecrecover.run),
+    address(0x02): Precompile(sha256.gas, sha256.run),
+    address(0x03): Precompile(ripemd160.gas, ripemd160.run),
+    address(0x04): Precompile(identity.gas, identity.run),
+    address(0x05): Precompile(modexp.gas, modexp.run),
+    address(0x06): Precompile(ecadd.gas, ecadd.run),
+    address(0x07): Precompile(ecmul.gas, ecmul.run),
+    address(0x08): Precompile(ecpairing.gas, ecpairing.run),
+    address(0x09): Precompile(blake2f.gas, blake2f.run),
+    address(0x0A): Precompile(point_evaluation.gas, point_evaluation.run),
+}

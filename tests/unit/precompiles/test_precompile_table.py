@@ -1,0 +1,52 @@
+"""The precompile table and the contract every precompile keeps: `gas` never raises."""
+
+import ast
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import evm.precompiles
+from evm.precompiles import CANCUN_PRECOMPILES, Precompile, modexp
+
+PRECOMPILE_DIR = Path(evm.precompiles.__file__).parent
+
+
+def test_cancun_has_addresses_1_to_10() -> None:
+    assert sorted(CANCUN_PRECOMPILES) == [i.to_bytes(20, "big") for i in range(1, 11)]
+    for precompile in CANCUN_PRECOMPILES.values():
+        assert isinstance(precompile, Precompile)
+        assert callable(precompile.gas) and callable(precompile.run)
+
+
+@pytest.mark.parametrize("address", sorted(CANCUN_PRECOMPILES))
+@given(data=st.binary(max_size=600))
+def test_gas_never_raises(address: bytes, data: bytes) -> None:
+    cost = CANCUN_PRECOMPILES[address].gas(data)
+    assert isinstance(cost, int) and cost >= 0
+
+
+@given(
+    lengths=st.tuples(*[st.integers(0, 2**256 - 1) | st.integers(0, 300)] * 3),
+    tail=st.binary(max_size=200),
+)
+def test_modexp_gas_never_raises_on_huge_lengths(
+    lengths: tuple[int, int, int], tail: bytes
+) -> None:
+    data = b"".join(n.to_bytes(32, "big") for n in lengths) + tail
+    assert 200 <= modexp.gas(data) <= modexp.GAS_CAP
+
+
+@pytest.mark.parametrize("path", sorted(PRECOMPILE_DIR.glob("*.py")), ids=lambda p: p.name)
+def test_module_is_standalone_and_documented(path: Path) -> None:
+    tree = ast.parse(path.read_text())
+    assert ast.get_docstring(tree), f"{path.name} needs a module docstring"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        else:
+            continue
+        assert not any(name.split(".")[0] == "pyeth" for name in names), "evm must not import pyeth"

@@ -1,0 +1,21 @@
+"""The per-transaction context every frame shares: the world state, the block and transaction
+environment, and the fork's rules (opcode table, gas schedule, precompiles)."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from evm.frame import BlockEnv, TxEnv
+from evm.state import WorldState
+
+if TYPE_CHECKING:
+    from evm.forks import ForkRules
+
+
+@dataclass(slots=True)
+class Context:
+    """Shared by all frames of one transaction."""
+
+    state: WorldState
+    block: BlockEnv
+    tx: TxEnv
+    rules: "ForkRules"

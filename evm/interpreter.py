@@ -1,0 +1,155 @@
+"""The interpreter: the dispatch loop and the processing of message calls and creations.
+
+The loop checks stack bounds and charges static gas from the fork's 256-slot tables before it
+calls the opcode's handler, so handlers stay one or two lines. Calls nest by recursion: each EVM
+call level costs a handful of Python frames, so the recursion limit is raised to fit 1024 levels.
+"""
+
+import sys
+
+from evm.analysis import analyse
+from evm.context import Context
+from evm.errors import (
+    ExceptionalHalt,
+    InvalidContract,
+    OutOfGas,
+    Revert,
+    StackOverflow,
+    StackUnderflow,
+)
+from evm.frame import Frame, Message, MessageResult
+from evm.gas import GAS_CODE_DEPOSIT
+from evm.instructions.flow import Stop
+from evm.state import WorldState
+
+# Each EVM call level uses about six Python frames (loop, opcode, call helper, process, execute).
+_PYTHON_FRAMES_PER_CALL = 8
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 1100 * _PYTHON_FRAMES_PER_CALL + 2000))
+
+RIPEMD160_ADDRESS = (3).to_bytes(20, "big")
+
+
+def address_collides(state: WorldState, address: bytes) -> bool:
+    """A create may not land on an account with code, a nonce or storage (EIP-684, EIP-7610)."""
+    return (
+        state.get_nonce(address) != 0 or bool(state.get_code(address)) or state.has_storage(address)
+    )
+
+
+def _run(frame: Frame) -> None:
+    """The dispatch loop: runs until a handler raises Stop, Revert or an ExceptionalHalt."""
+    rules = frame.context.rules
+    handlers = rules.handlers
+    static_gas = rules.static_gas
+    min_stack = rules.min_stack
+    max_stack = rules.max_stack
+    code = frame.code
+    stack = frame.stack
+    while True:
+        op = code[frame.pc]
+        depth = len(stack)
+        if depth < min_stack[op]:
+            raise StackUnderflow
+        if depth > max_stack[op]:
+            raise StackOverflow
+        gas_left = frame.gas_left - static_gas[op]
+        if gas_left < 0:
+            raise OutOfGas
+        frame.gas_left = gas_left
+        frame.pc += 1
+        handlers[op](frame)
+
+
+def execute(message: Message, context: Context) -> MessageResult:
+    """Run the message's code (or precompile) with no state snapshot of its own."""
+    precompile = context.rules.precompiles.get(message.code_address)
+    if precompile is not None and not message.is_create:
+        try:
+            cost = precompile.gas(message.data)
+            if cost > message.gas:
+                raise OutOfGas
+            output = precompile.run(message.data)
+        except ExceptionalHalt as error:
+            return MessageResult(False, 0, b"", error=error)
+        return MessageResult(True, message.gas - cost, output)
+    if not message.code:
+        return MessageResult(True, message.gas, b"")
+    analysis = analyse(message.code)
+    frame = Frame(
+        message,
+        context,
+        analysis.padded,
+        analysis.jumpdests,
+        analysis.push_values,
+        message.gas,
+    )
+    try:
+        _run(frame)
+    except Stop:
+        return MessageResult(
+            True,
+            frame.gas_left,
+            frame.output,
+            frame.refund,
+            frame.logs,
+            frame.to_destroy,
+            frame.touched,
+        )
+    except Revert as error:
+        return MessageResult(False, frame.gas_left, frame.output, error=error)
+    except ExceptionalHalt as error:
+        return MessageResult(False, 0, b"", error=error)
+    raise AssertionError("unreachable: the loop only ends by raising")
+
+
+def _with_touched_target(result: MessageResult, state: WorldState, target: bytes) -> None:
+    """EIP-161: an empty account that a successful message touched is deleted at the end."""
+    if result.success:
+        if state.account_exists(target) and state.is_empty(target):
+            result.touched.add(target)
+    elif target == RIPEMD160_ADDRESS and state.account_exists(target) and state.is_empty(target):
+        # Mainnet block 2675119 deleted the empty 0x03 account although the call failed;
+        # every client keeps that consensus quirk.
+        result.touched.add(target)
+
+
+def process_message(message: Message, context: Context) -> MessageResult:
+    """Run a message call: move the value, execute, and undo everything if it fails."""
+    state = context.state
+    snapshot = state.snapshot()
+    if message.should_transfer_value and message.value:
+        state.set_balance(message.caller, state.get_balance(message.caller) - message.value)
+        state.set_balance(message.target, state.get_balance(message.target) + message.value)
+    result = execute(message, context)
+    if not result.success:
+        state.revert(snapshot)
+    _with_touched_target(result, state, message.target)
+    return result
+
+
+def process_create(message: Message, context: Context) -> MessageResult:
+    """Run a contract creation: execute the init code, then pay for and install its output."""
+    state = context.state
+    snapshot = state.snapshot()
+    state.mark_created(message.target)
+    state.set_nonce(message.target, 1)
+    result = process_message(message, context)
+    if result.success:
+        code = result.output
+        try:
+            if code and code[0] == 0xEF:
+                raise InvalidContract("code may not start with 0xEF (EIP-3541)")
+            if len(code) > context.rules.max_code_size:
+                raise OutOfGas
+            deposit = GAS_CODE_DEPOSIT * len(code)
+            if deposit > result.gas_left:
+                raise OutOfGas
+        except ExceptionalHalt as error:
+            state.revert(snapshot)
+            return MessageResult(False, 0, b"", error=error)
+        result.gas_left -= deposit
+        state.set_code(message.target, code)
+        result.created_address = message.target
+    else:
+        state.revert(snapshot)
+    return result

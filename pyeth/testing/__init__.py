@@ -1,0 +1,1 @@
+"""Harnesses that run Ethereum fixtures and contract bytecode against pyeth."""

@@ -1,0 +1,222 @@
+"""The state transition of one transaction: check it against the state, buy its gas, run its
+message through the EVM, refund, pay the coinbase and clean up (EIP-161, EIP-6780).
+
+A transaction that fails a check raises InvalidTransaction and leaves the state untouched; one
+that runs, even if its execution fails, is included and charged.
+"""
+
+from dataclasses import dataclass, field
+
+from evm.addresses import create_address
+from evm.context import Context
+from evm.errors import EVMError
+from evm.forks import ForkRules
+from evm.frame import BlockEnv, Message, TxEnv
+from evm.gas import MAX_BLOB_GAS_PER_BLOCK, MAX_REFUND_QUOTIENT
+from evm.interpreter import address_collides, process_create, process_message
+from pyeth.errors import InvalidTransaction
+from pyeth.fees import blob_gas
+from pyeth.state import State
+from pyeth.transactions.intrinsic import transaction_intrinsic_gas
+from pyeth.transactions.model import (
+    AccessListTransaction,
+    BlobTransaction,
+    LegacyTransaction,
+    Transaction,
+)
+
+MAX_NONCE = 2**64 - 1
+VERSIONED_HASH_VERSION_KZG = 0x01
+
+
+@dataclass(slots=True)
+class TransactionResult:
+    """The outcome of an included transaction."""
+
+    success: bool
+    gas_used: int
+    output: bytes
+    logs: list[tuple[bytes, tuple[bytes, ...], bytes]] = field(default_factory=list)
+    contract_address: bytes | None = None
+    blob_gas_used: int = 0
+    error: EVMError | None = None
+
+
+def effective_gas_price(tx: Transaction, base_fee: int) -> int:
+    """What the sender pays per gas: the legacy gas price, or base fee plus the capped tip."""
+    if isinstance(tx, LegacyTransaction | AccessListTransaction):
+        return tx.gas_price
+    return base_fee + min(tx.max_priority_fee_per_gas, tx.max_fee_per_gas - base_fee)
+
+
+def check_transaction(
+    state: State,
+    block: BlockEnv,
+    tx: Transaction,
+    sender: bytes,
+    rules: ForkRules,
+    gas_available: int | None = None,
+) -> int:
+    """Check `tx` against the block and the sender's account; return its effective gas price.
+
+    Raises InvalidTransaction naming the rule that failed.
+    """
+    intrinsic = transaction_intrinsic_gas(tx)
+    if tx.gas_limit < intrinsic:
+        raise InvalidTransaction(f"intrinsic gas too low: have {tx.gas_limit}, want {intrinsic}")
+    if tx.nonce >= MAX_NONCE:
+        raise InvalidTransaction("nonce has max value (2**64 - 1)")
+    if tx.to is None and len(tx.data) > rules.max_initcode_size:
+        raise InvalidTransaction(
+            f"max initcode size exceeded: {len(tx.data)} > {rules.max_initcode_size}"
+        )
+    limit = block.gas_limit if gas_available is None else gas_available
+    if tx.gas_limit > limit:
+        raise InvalidTransaction(f"gas limit {tx.gas_limit} exceeds block gas available {limit}")
+    if isinstance(tx, LegacyTransaction | AccessListTransaction):
+        if tx.gas_price < block.base_fee:
+            raise InvalidTransaction(
+                f"gas price {tx.gas_price} less than block base fee {block.base_fee}"
+            )
+        max_gas_fee = tx.gas_limit * tx.gas_price
+    else:
+        if tx.max_fee_per_gas < tx.max_priority_fee_per_gas:
+            raise InvalidTransaction("max priority fee per gas higher than max fee per gas")
+        if tx.max_fee_per_gas < block.base_fee:
+            raise InvalidTransaction(
+                f"max fee per gas {tx.max_fee_per_gas} less than block base fee {block.base_fee}"
+            )
+        max_gas_fee = tx.gas_limit * tx.max_fee_per_gas
+    price = effective_gas_price(tx, block.base_fee)
+    if isinstance(tx, BlobTransaction):
+        hashes = tx.blob_versioned_hashes
+        if tx.to is None:
+            raise InvalidTransaction("blob transaction cannot create a contract")
+        if not hashes:
+            raise InvalidTransaction("blob transaction has no blob versioned hashes")
+        for versioned_hash in hashes:
+            if len(versioned_hash) != 32 or versioned_hash[0] != VERSIONED_HASH_VERSION_KZG:
+                raise InvalidTransaction("blob versioned hash has the wrong version byte")
+        if blob_gas(len(hashes)) > MAX_BLOB_GAS_PER_BLOCK:
+            raise InvalidTransaction(f"too many blobs in transaction: {len(hashes)}")
+        if tx.max_fee_per_blob_gas < block.blob_base_fee:
+            raise InvalidTransaction(
+                f"max fee per blob gas {tx.max_fee_per_blob_gas} less than blob base fee "
+                f"{block.blob_base_fee}"
+            )
+        max_gas_fee += blob_gas(len(hashes)) * tx.max_fee_per_blob_gas
+    nonce = state.get_nonce(sender)
+    if nonce != tx.nonce:
+        which = "too low" if tx.nonce < nonce else "too high"
+        raise InvalidTransaction(f"nonce {which}: transaction has {tx.nonce}, account has {nonce}")
+    balance = state.get_balance(sender)
+    if balance < max_gas_fee + tx.value:
+        raise InvalidTransaction(
+            f"insufficient funds for gas * price + value: have {balance}, "
+            f"want {max_gas_fee + tx.value}"
+        )
+    if state.get_code(sender):
+        raise InvalidTransaction("sender is not an externally owned account (EIP-3607)")
+    return price
+
+
+def apply_transaction(
+    state: State,
+    block: BlockEnv,
+    tx: Transaction,
+    sender: bytes,
+    rules: ForkRules,
+    gas_available: int | None = None,
+) -> TransactionResult:
+    """Check and execute `tx`; on InvalidTransaction the state is untouched."""
+    price = check_transaction(state, block, tx, sender, rules, gas_available)
+    blob_hashes = tx.blob_versioned_hashes if isinstance(tx, BlobTransaction) else ()
+    blob_gas_used = blob_gas(len(blob_hashes))
+
+    # Buy the gas and bump the nonce.
+    state.begin_transaction(
+        warm_accounts=(sender, block.coinbase, *rules.precompiles),
+        warm_slots=((address, key) for address, keys in tx.access_list for key in keys),
+    )
+    for address, _keys in tx.access_list:
+        state.warm_account(address)
+    state.set_balance(
+        sender,
+        state.get_balance(sender) - tx.gas_limit * price - blob_gas_used * block.blob_base_fee,
+    )
+    nonce = state.get_nonce(sender)
+    state.set_nonce(sender, nonce + 1)
+    gas = tx.gas_limit - transaction_intrinsic_gas(tx)
+
+    context = Context(state, block, TxEnv(sender, price, blob_hashes), rules)
+    contract_address = None
+    if tx.to is None:
+        contract_address = create_address(sender, nonce)
+        state.warm_account(contract_address)
+        message = Message(
+            caller=sender,
+            target=contract_address,
+            code_address=contract_address,
+            value=tx.value,
+            data=b"",
+            gas=gas,
+            code=tx.data,
+            is_create=True,
+        )
+        if address_collides(state, contract_address):
+            result = None
+        else:
+            result = process_create(message, context)
+    else:
+        state.warm_account(tx.to)
+        message = Message(
+            caller=sender,
+            target=tx.to,
+            code_address=tx.to,
+            value=tx.value,
+            data=tx.data,
+            gas=gas,
+            code=state.get_code(tx.to),
+        )
+        result = process_message(message, context)
+
+    if result is None:  # address collision: all gas consumed, nothing executed
+        gas_left, refund, success, output, logs, error = 0, 0, False, b"", [], None
+        to_destroy: set[bytes] = set()
+        touched: set[bytes] = set()
+    else:
+        gas_left, success, output = result.gas_left, result.success, result.output
+        error = result.error
+        if success:
+            refund, logs = result.refund, result.logs
+            to_destroy, touched = result.to_destroy, result.touched
+        else:
+            refund, logs, to_destroy, touched = 0, [], set(), set()
+
+    # Refund (capped at a fifth, EIP-3529) and pay the coinbase its tip.
+    gas_used = tx.gas_limit - gas_left
+    refund = min(gas_used // MAX_REFUND_QUOTIENT, refund)
+    gas_used -= refund
+    state.set_balance(sender, state.get_balance(sender) + (gas_left + refund) * price)
+    tip = gas_used * (price - block.base_fee)
+    coinbase = block.coinbase
+    if tip:
+        state.set_balance(coinbase, state.get_balance(coinbase) + tip)
+    elif state.account_exists(coinbase) and state.is_empty(coinbase):
+        state.destroy_account(coinbase)
+
+    for address in to_destroy:
+        state.destroy_account(address)
+    for address in touched:
+        if state.account_exists(address) and state.is_empty(address):
+            state.destroy_account(address)
+
+    return TransactionResult(
+        success=success,
+        gas_used=gas_used,
+        output=output,
+        logs=logs,
+        contract_address=contract_address if success else None,
+        blob_gas_used=blob_gas_used,
+        error=error,
+    )

@@ -13,8 +13,9 @@ def to_checksum_address(address: bytes) -> str:
     if len(address) != 20:
         raise DecodingError(f"address must be 20 bytes, got {len(address)}")
     lower = address.hex()
-    digest = keccak256(lower.encode()).hex()
-    return "0x" + "".join(c.upper() if int(d, 16) >= 8 else c for c, d in zip(lower, digest))
+    digest = keccak256(lower.encode()).hex()[:40]
+    pairs = zip(lower, digest, strict=True)
+    return "0x" + "".join(c.upper() if int(d, 16) >= 8 else c for c, d in pairs)
 
 
 def parse_address(text: str) -> bytes:

@@ -7,7 +7,7 @@ class PyethError(Exception):
 
 
 class DecodingError(PyethError, ValueError):
-    """Bytes or text that do not decode: malformed hex, truncated or non-canonical RLP, wrong lengths."""
+    """Bytes or text that do not decode: bad hex, truncated or non-canonical RLP, wrong lengths."""
 
 
 class InvalidSignature(PyethError):

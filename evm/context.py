@@ -9,6 +9,7 @@ from evm.state import WorldState
 
 if TYPE_CHECKING:
     from evm.forks import ForkRules
+    from evm.tracing import StepHook
 
 
 @dataclass(slots=True)
@@ -19,3 +20,4 @@ class Context:
     block: BlockEnv
     tx: TxEnv
     rules: "ForkRules"
+    tracer: "StepHook | None" = None  # when set, frames run in evm.tracing.run_traced

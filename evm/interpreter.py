@@ -21,6 +21,7 @@ from evm.frame import Frame, Message, MessageResult
 from evm.gas import GAS_CODE_DEPOSIT
 from evm.instructions.flow import Stop
 from evm.state import WorldState
+from evm.tracing import run_traced
 
 # Each EVM call level uses about six Python frames (loop, opcode, call helper, process, execute).
 _PYTHON_FRAMES_PER_CALL = 8
@@ -84,7 +85,10 @@ def execute(message: Message, context: Context) -> MessageResult:
         message.gas,
     )
     try:
-        _run(frame)
+        if context.tracer is None:
+            _run(frame)
+        else:
+            run_traced(frame, context.tracer)
     except Stop:
         return MessageResult(
             True,

@@ -4,6 +4,13 @@ Accounts live in a dict of plain records; every change appends an undo entry to 
 `revert(snapshot)` restores the exact state a call frame started from, access sets and transient
 storage included. Roots are computed from the records through the trie on demand. This module is
 the EVM's view of state; the chain is the only one who commits it.
+
+A state is either wholly in memory (`State(accounts)`: state tests, `pyeth run`) or persisted
+(`State.at_root(store, root)`: the chain). A persisted state reads an account from the account
+trie the first time it is asked for, and each storage slot from the account's storage trie the
+first time it is read; only the dict-miss paths do that work, so the hot methods cost the same in
+both kinds. The writes of each transaction are read off its journal (in `begin_transaction`, not
+in the hot methods) to know what `commit()` must write back to the tries.
 """
 
 from collections.abc import Iterable, Mapping
@@ -12,7 +19,8 @@ from dataclasses import dataclass, field
 import rlp
 
 from evm.hashing import EMPTY_KECCAK, keccak256
-from pyeth.trie import EMPTY_TRIE_ROOT, secure_trie_root
+from pyeth.db.nodestore import NodeStore
+from pyeth.trie import EMPTY_TRIE_ROOT, MissingTrieNode, SecureTrie, secure_trie_root
 
 
 @dataclass(slots=True)
@@ -30,6 +38,46 @@ class Account:
         return self.nonce == 0 and self.balance == 0 and not self.code
 
 
+class StoredStorage(dict[int, int]):
+    """An account's storage backed by its storage trie: the dict caches the non-zero slots read
+    or written so far, `zeroed` the slots known to be zero, and a slot in neither is read from
+    the trie on first use. Only persisted states hold these; in-memory accounts have plain dicts.
+    """
+
+    __slots__ = ("trie", "zeroed")
+
+    def __init__(self, trie: SecureTrie, items: Mapping[int, int] | None = None) -> None:
+        super().__init__(items or {})
+        self.trie = trie
+        self.zeroed: set[int] = set()
+
+    def get(self, key: int, default: int | None = None) -> int | None:  # type: ignore[override]
+        value = dict.get(self, key)
+        if value is not None:
+            return value
+        if key in self.zeroed:
+            return default
+        encoded = self.trie.get(key.to_bytes(32, "big"))
+        if encoded is None:
+            self.zeroed.add(key)
+            return default
+        value = int.from_bytes(rlp.decode(encoded), "big")
+        dict.__setitem__(self, key, value)
+        return value
+
+    def pop(self, key: int, default: int | None = None) -> int | None:  # type: ignore[override]
+        # Remember the zero, or a later read would find the slot's old value in the trie.
+        self.zeroed.add(key)
+        return dict.pop(self, key, default)
+
+    def __bool__(self) -> bool:
+        """Whether any slot is non-zero (EIP-7610 collisions, CREATE over an old account)."""
+        if dict.__len__(self):
+            return True
+        zeroed = {keccak256(key.to_bytes(32, "big")) for key in self.zeroed}
+        return any(hashed not in zeroed for hashed, _ in self.trie.items())
+
+
 # Journal entry kinds (first tuple element).
 _NEW_ACCOUNT = 0  # (kind, address)
 _BALANCE = 1  # (kind, address, old)
@@ -42,6 +90,7 @@ _WARM_SLOT = 7  # (kind, (address, key))
 _CREATED = 8  # (kind, address)
 _DESTROYED = 9  # (kind, address, old_account)
 _STORAGE_WIPED = 10  # (kind, address, old_storage)
+_ACCOUNT_WRITES = frozenset((_NEW_ACCOUNT, _BALANCE, _NONCE, _CODE, _DESTROYED, _STORAGE_WIPED))
 
 
 class State:
@@ -55,6 +104,24 @@ class State:
         self._warm_accounts: set[bytes] = set()
         self._warm_slots: set[tuple[bytes, int]] = set()
         self._created: set[bytes] = set()
+        # Persisted states only (see `at_root`); `_trie` None means wholly in memory.
+        self._trie: SecureTrie | None = None
+        self._absent: set[bytes] = set()  # addresses known to be in no trie and not in memory
+        self._dirty: set[bytes] = set()  # accounts written since the last flush
+        self._dirty_slots: dict[bytes, set[int]] = {}  # and their storage slots
+        self._dirty_code: set[bytes] = set()  # and which of them got new code
+        self._unwritten_tries: list[SecureTrie] = []  # storage tries flushed, not yet committed
+        self._unwritten_code: dict[bytes, bytes] = {}
+
+    @classmethod
+    def at_root(cls, store: NodeStore, root: bytes = EMPTY_TRIE_ROOT) -> "State":
+        """A persisted state: the world as of state root `root` in `store`, read lazily.
+
+        Raises MissingTrieNode (on first use) when `store` does not hold the tries of `root`.
+        """
+        state = cls()
+        state._trie = SecureTrie(store, root)
+        return state
 
     # --- transactions ---------------------------------------------------------------------
 
@@ -62,6 +129,8 @@ class State:
         self, warm_accounts: Iterable[bytes] = (), warm_slots: Iterable[tuple[bytes, int]] = ()
     ) -> None:
         """Start a transaction: fresh journal, access sets, transient storage and originals."""
+        if self._trie is not None:
+            self._collect_dirty()
         self._journal.clear()
         self._original.clear()
         self._transient.clear()
@@ -116,24 +185,61 @@ class State:
 
     def _get_or_create(self, address: bytes) -> Account:
         account = self._accounts.get(address)
-        if account is None:
-            account = self._accounts[address] = Account()
-            self._journal.append((_NEW_ACCOUNT, address))
+        if account is None and self._trie is not None:
+            account = self._load(address)
+            if account is None:
+                account = self._accounts[address] = Account()
+                self._journal.append((_NEW_ACCOUNT, address))
+        return account
+
+    def _load(self, address: bytes) -> Account | None:
+        """The dict-miss path: read `address` from the account trie, once (persisted states)."""
+        trie = self._trie
+        if trie is None or address in self._absent:
+            return None
+        encoded = trie.get(address)
+        if encoded is None:
+            self._absent.add(address)
+            return None
+        nonce, balance, storage_root, code_hash = rlp.decode(encoded)
+        store = trie.store
+        code = b""
+        if code_hash != EMPTY_KECCAK:
+            stored = store.get(code_hash)
+            if stored is None:
+                raise MissingTrieNode(f"code 0x{code_hash.hex()} is not in the store")
+            code = stored
+        account = self._accounts[address] = Account(
+            nonce=int.from_bytes(nonce, "big"),
+            balance=int.from_bytes(balance, "big"),
+            code=code,
+            storage={}
+            if storage_root == EMPTY_TRIE_ROOT
+            else StoredStorage(SecureTrie(store, storage_root)),
+            code_hash=code_hash,
+        )
         return account
 
     def get_account(self, address: bytes) -> Account | None:
         """The account record (do not mutate it directly), or None."""
-        return self._accounts.get(address)
+        account = self._accounts.get(address)
+        return account if account is not None else self._load(address)
 
     def account_exists(self, address: bytes) -> bool:
-        return address in self._accounts
+        if address in self._accounts:
+            return True
+        return self._trie is not None and self._load(address) is not None
 
     def is_empty(self, address: bytes) -> bool:
         account = self._accounts.get(address)
+        if account is None and self._trie is not None:
+            account = self._load(address)
         return account is None or account.is_empty()
 
     def get_balance(self, address: bytes) -> int:
         account = self._accounts.get(address)
+        if account is None and self._trie is not None:
+            account = self._load(address)
         return account.balance if account is not None else 0
 
     def set_balance(self, address: bytes, balance: int) -> None:
@@ -143,6 +249,8 @@ class State:
 
     def get_nonce(self, address: bytes) -> int:
         account = self._accounts.get(address)
+        if account is None and self._trie is not None:
+            account = self._load(address)
         return account.nonce if account is not None else 0
 
     def set_nonce(self, address: bytes, nonce: int) -> None:
@@ -152,10 +260,14 @@ class State:
 
     def get_code(self, address: bytes) -> bytes:
         account = self._accounts.get(address)
+        if account is None and self._trie is not None:
+            account = self._load(address)
         return account.code if account is not None else b""
 
     def get_code_hash(self, address: bytes) -> bytes:
         account = self._accounts.get(address)
+        if account is None and self._trie is not None:
+            account = self._load(address)
         return account.code_hash if account is not None else b""
 
     def set_code(self, address: bytes, code: bytes) -> None:
@@ -166,12 +278,18 @@ class State:
 
     def has_storage(self, address: bytes) -> bool:
         account = self._accounts.get(address)
+        if account is None and self._trie is not None:
+            account = self._load(address)
         return account is not None and bool(account.storage)
 
     def destroy_account(self, address: bytes) -> None:
         account = self._accounts.pop(address, None)
+        if account is None and self._load(address) is not None:
+            account = self._accounts.pop(address)
         if account is not None:
             self._journal.append((_DESTROYED, address, account))
+        if self._trie is not None:
+            self._absent.add(address)  # not to be read back from the trie
 
     def mark_created(self, address: bytes) -> None:
         account = self._get_or_create(address)
@@ -189,7 +307,9 @@ class State:
 
     def get_storage(self, address: bytes, key: int) -> int:
         account = self._accounts.get(address)
-        return account.storage.get(key, 0) if account is not None else 0
+        if account is None and self._trie is not None:
+            account = self._load(address)
+        return account.storage.get(key, 0) if account is not None else 0  # type: ignore[return-value]
 
     def set_storage(self, address: bytes, key: int, value: int) -> None:
         account = self._get_or_create(address)
@@ -239,20 +359,106 @@ class State:
     # --- roots ----------------------------------------------------------------------------
 
     def accounts(self) -> dict[bytes, Account]:
-        """All accounts (a read-only view by convention)."""
+        """All accounts of an in-memory state, the ones read so far of a persisted one (a
+        read-only view by convention)."""
         return self._accounts
 
     def storage_root(self, address: bytes) -> bytes:
+        if self._trie is not None:
+            self._flush()
+            encoded = self._trie.get(address)
+            return EMPTY_TRIE_ROOT if encoded is None else rlp.decode(encoded)[2]
         account = self._accounts.get(address)
         if account is None or not account.storage:
             return EMPTY_TRIE_ROOT
         return storage_root(account.storage)
 
     def state_root(self) -> bytes:
-        """The Merkle Patricia root of all accounts."""
+        """The Merkle Patricia root of all accounts (writes nothing to any store)."""
+        if self._trie is not None:
+            self._flush()
+            return self._trie.root_hash
         return secure_trie_root(
             {address: encode_account(account) for address, account in self._accounts.items()}
         )
+
+    # --- persistence ----------------------------------------------------------------------
+
+    def commit(self) -> bytes:
+        """Write every changed account, storage slot and code of a persisted state to its
+        store and return the state root. Call it between transactions; the store's own
+        transaction (the database commit) is the caller's.
+        """
+        trie = self._trie
+        if trie is None:
+            raise TypeError("commit() needs a persisted state (State.at_root)")
+        self._flush()
+        store = trie.store
+        for code_hash, code in self._unwritten_code.items():
+            store.put(code_hash, code)
+        for storage_trie in self._unwritten_tries:
+            storage_trie.commit()
+        self._unwritten_code.clear()
+        self._unwritten_tries.clear()
+        self._journal.clear()
+        return trie.commit()
+
+    def _collect_dirty(self) -> None:
+        """Note which accounts, slots and codes the journal's surviving entries wrote."""
+        dirty = self._dirty
+        for entry in self._journal:
+            kind = entry[0]
+            if kind == _STORAGE:
+                dirty.add(entry[1])
+                slots = self._dirty_slots.get(entry[1])
+                if slots is None:
+                    slots = self._dirty_slots[entry[1]] = set()
+                slots.add(entry[2])
+            elif kind in _ACCOUNT_WRITES:
+                dirty.add(entry[1])
+                if kind == _CODE:
+                    self._dirty_code.add(entry[1])
+
+    def _flush(self) -> None:
+        """Apply the changes noted so far to the account and storage tries, in memory."""
+        trie = self._trie
+        assert trie is not None
+        self._collect_dirty()
+        accounts = self._accounts
+        for address in self._dirty:
+            account = accounts.get(address)
+            if account is None:
+                trie.delete(address)
+                continue
+            storage = account.storage
+            if type(storage) is StoredStorage:
+                storage_trie = storage.trie
+                slots = self._dirty_slots.get(address)
+                if slots:
+                    for key in slots:
+                        value = dict.get(storage, key)
+                        if value:
+                            storage_trie.put(key.to_bytes(32, "big"), rlp.encode(value))
+                        else:
+                            storage_trie.delete(key.to_bytes(32, "big"))
+                    self._unwritten_tries.append(storage_trie)
+                root = storage_trie.root_hash
+            elif storage:
+                # A new account, or one whose storage was wiped: all of it is in the dict.
+                storage_trie = SecureTrie(trie.store)
+                for key, value in storage.items():
+                    storage_trie.put(key.to_bytes(32, "big"), rlp.encode(value))
+                self._unwritten_tries.append(storage_trie)
+                account.storage = StoredStorage(storage_trie, storage)
+                root = storage_trie.root_hash
+            else:
+                root = EMPTY_TRIE_ROOT
+            if account.code and address in self._dirty_code:
+                self._unwritten_code[account.code_hash] = account.code
+            trie.put(address, rlp.encode([account.nonce, account.balance, root, account.code_hash]))
+        self._dirty.clear()
+        self._dirty_slots.clear()
+        self._dirty_code.clear()
 
 
 def storage_root(storage: Mapping[int, int]) -> bytes:

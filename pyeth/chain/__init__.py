@@ -1,0 +1,42 @@
+"""The chain: genesis, blocks and receipts, validation, block processing, the SQLite store, fork
+choice and reorgs. `Chain` is the entry point; it is the only writer of committed state.
+
+Modules, by job:
+- `genesis`: geth's genesis.json -> `Genesis` (config, header fields, alloc) -> block 0.
+- `blocks`: the `Block` record, its strict wire codec, and the body roots.
+- `receipts`: typed receipts, the 2048-bit logs bloom, the receipts root.
+- `validation`: header against parent, body against header, execution against header.
+- `processing`: the beacon-root system call, transactions, withdrawals.
+- `store`: the SQLite tables, one database transaction per block.
+- `forkchoice`: head policies and the canonical-chain change of a reorg.
+- `events`: what subscribers hear when the head moves (blocks and logs, removed or added).
+- `chain`: `Chain`, which ties them together.
+"""
+
+from pyeth.chain.blocks import Block, decode_block, encode_block
+from pyeth.chain.chain import Chain, GenesisMismatch, ImportResult
+from pyeth.chain.events import BlockWithReceipts, ChainEvent, LogEntry
+from pyeth.chain.forkchoice import ForkChoice, HeaviestChain, NewestBlock
+from pyeth.chain.genesis import ChainConfig, Genesis, InvalidGenesis, load_genesis, parse_genesis
+from pyeth.chain.store import ChainStore
+
+__all__ = [
+    "Block",
+    "BlockWithReceipts",
+    "Chain",
+    "ChainConfig",
+    "ChainEvent",
+    "ChainStore",
+    "ForkChoice",
+    "Genesis",
+    "GenesisMismatch",
+    "HeaviestChain",
+    "ImportResult",
+    "InvalidGenesis",
+    "LogEntry",
+    "NewestBlock",
+    "decode_block",
+    "encode_block",
+    "load_genesis",
+    "parse_genesis",
+]

@@ -1,0 +1,164 @@
+"""Blocks and their bodies: the `Block` record, its strict wire codec, and the roots that tie a
+body to its header (transactions root, ommers hash, withdrawals root).
+
+A block on the wire is the RLP list `[header, transactions, ommers, withdrawals]`: a legacy
+transaction is an RLP list inside `transactions`, a typed one (EIP-2718) a byte string holding
+`type || rlp`. Decoding is strict: every failure is a `DecodingError` naming the part of the
+block and the field that was wrong. Whether a well-formed block is *valid* is `validation`'s job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Final
+
+from pyeth.errors import DecodingError
+from pyeth.hashing import keccak256
+from pyeth.sedes import HEADER, WITHDRAWAL, BlockHeader, Withdrawal, decode, encode
+from pyeth.transactions import Transaction, decode_transaction, encode_transaction
+from pyeth.trie import trie_root
+
+EMPTY_OMMERS_HASH: Final = keccak256(encode([]))  # keccak256(rlp([]))
+
+
+@dataclass(frozen=True)
+class Block:
+    """A header and its body. `withdrawals` is None only for pre-Shanghai blocks."""
+
+    header: BlockHeader
+    transactions: tuple[Transaction, ...] = ()
+    ommers: tuple[BlockHeader, ...] = ()
+    withdrawals: tuple[Withdrawal, ...] | None = ()
+    # The header's RLP, kept so that the hash is computed once and from the received bytes.
+    header_rlp: bytes = field(default=b"", repr=False, compare=False)
+
+    @cached_property
+    def hash(self) -> bytes:
+        """keccak256 of the RLP header."""
+        return keccak256(self.header_rlp or encode(self.header, HEADER))
+
+    @property
+    def number(self) -> int:
+        return self.header.number
+
+    @property
+    def parent_hash(self) -> bytes:
+        return self.header.parent_hash
+
+
+def encode_body(block: Block) -> list[Any]:
+    """The RLP item of a block's body: [transactions, ommers, withdrawals?]."""
+    item: list[Any] = [
+        [_transaction_item(tx) for tx in block.transactions],
+        [HEADER.serialize(ommer) for ommer in block.ommers],
+    ]
+    if block.withdrawals is not None:
+        item.append([WITHDRAWAL.serialize(w) for w in block.withdrawals])
+    return item
+
+
+def encode_block(block: Block) -> bytes:
+    """The block's wire form: rlp([header, transactions, ommers, withdrawals])."""
+    return encode([HEADER.serialize(block.header), *encode_body(block)])
+
+
+def _transaction_item(tx: Transaction) -> Any:
+    """A transaction as a block lists it: legacy as its RLP list, typed as its bytes."""
+    raw = encode_transaction(tx)
+    return decode(raw) if tx.TYPE == 0 else raw
+
+
+def decode_block(data: bytes) -> Block:
+    """Decode a block from its wire form.
+
+    Raises DecodingError for non-canonical RLP, a wrong number of parts, or any header, ommer,
+    transaction or withdrawal that does not decode.
+    """
+    item = decode(data)
+    if not isinstance(item, list):
+        raise DecodingError("block: expected an RLP list")
+    if len(item) not in (3, 4):
+        raise DecodingError(f"block: expected 3 or 4 parts, got {len(item)}")
+    header_item = item[0]
+    try:
+        header = HEADER.deserialize(header_item)
+    except DecodingError as exc:
+        raise DecodingError(f"block header: {exc}") from None
+    transactions, ommers, withdrawals = decode_body_items(item[1:])
+    return Block(header, transactions, ommers, withdrawals, encode(header_item))
+
+
+def decode_body(
+    data: bytes,
+) -> tuple[tuple[Transaction, ...], tuple[BlockHeader, ...], tuple[Withdrawal, ...] | None]:
+    """Decode a body stored by `encode_body` (the store keeps headers and bodies apart)."""
+    item = decode(data)
+    if not isinstance(item, list) or len(item) not in (2, 3):
+        raise DecodingError("block body: expected an RLP list of 2 or 3 parts")
+    return decode_body_items(item)
+
+
+def decode_body_items(
+    parts: Sequence[Any],
+) -> tuple[tuple[Transaction, ...], tuple[BlockHeader, ...], tuple[Withdrawal, ...] | None]:
+    """Transactions, ommers and withdrawals (None when the part is missing) from RLP items."""
+    tx_items, ommer_items = parts[0], parts[1]
+    if not isinstance(tx_items, list):
+        raise DecodingError("block transactions: expected an RLP list")
+    transactions = []
+    for index, tx_item in enumerate(tx_items):
+        if isinstance(tx_item, list):
+            raw = encode(tx_item)  # a legacy transaction; canonical, so these are its bytes
+        elif tx_item[:1] and tx_item[0] < 0x80:
+            raw = tx_item
+        else:
+            raise DecodingError(
+                f"block transaction {index}: a byte string must hold a typed transaction"
+            )
+        try:
+            transactions.append(decode_transaction(raw))
+        except DecodingError as exc:
+            raise DecodingError(f"block transaction {index}: {exc}") from None
+    if not isinstance(ommer_items, list):
+        raise DecodingError("block ommers: expected an RLP list")
+    ommers = []
+    for index, ommer_item in enumerate(ommer_items):
+        try:
+            ommers.append(HEADER.deserialize(ommer_item))
+        except DecodingError as exc:
+            raise DecodingError(f"block ommer {index}: {exc}") from None
+    withdrawals = None
+    if len(parts) > 2:
+        if not isinstance(parts[2], list):
+            raise DecodingError("block withdrawals: expected an RLP list")
+        found = []
+        for index, withdrawal_item in enumerate(parts[2]):
+            try:
+                found.append(WITHDRAWAL.deserialize(withdrawal_item))
+            except DecodingError as exc:
+                raise DecodingError(f"block withdrawal {index}: {exc}") from None
+        withdrawals = tuple(found)
+    return tuple(transactions), tuple(ommers), withdrawals
+
+
+def _index_key(index: int) -> bytes:
+    return encode(index.to_bytes((index.bit_length() + 7) // 8, "big"))
+
+
+def indexed_root(values: Sequence[bytes]) -> bytes:
+    """Root of the trie mapping rlp(index) to each value: transactions, receipts, withdrawals."""
+    return trie_root({_index_key(i): value for i, value in enumerate(values)})
+
+
+def transactions_root(transactions: Sequence[Transaction]) -> bytes:
+    return indexed_root([encode_transaction(tx) for tx in transactions])
+
+
+def withdrawals_root(withdrawals: Sequence[Withdrawal]) -> bytes:
+    return indexed_root([encode(w, WITHDRAWAL) for w in withdrawals])
+
+
+def ommers_hash(ommers: Sequence[BlockHeader]) -> bytes:
+    return keccak256(encode([HEADER.serialize(ommer) for ommer in ommers]))

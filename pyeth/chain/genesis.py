@@ -1,0 +1,367 @@
+"""Genesis: reading geth's genesis.json format into a `Genesis` (chain config, header fields and the
+initial accounts), and building block 0 and its state from it.
+
+The format is geth's: `config` (chainId, the fork activation blocks and times, `clique`),
+`alloc` (address -> balance, nonce, code, storage) and the header fields (gasLimit, difficulty,
+extraData, baseFeePerGas, timestamp, mixHash, coinbase, nonce, ...). Quantities may be hex
+("0x...") or decimal strings or JSON integers, as geth accepts them. Anything malformed raises
+`InvalidGenesis` with the path of the field (`alloc.0x...balance`, `config.cancunTime`).
+
+pyeth's EVM implements Cancun only, so every fork up to Cancun must be active at genesis and no
+later fork may be scheduled; a config that says otherwise is refused naming the field. This
+module does not touch a database: `Genesis.commit_state(store)` writes the state tries into
+whatever node store the caller gives it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from pyeth.chain.blocks import EMPTY_OMMERS_HASH, Block
+from pyeth.chain.receipts import EMPTY_BLOOM
+from pyeth.db.nodestore import NodeStore
+from pyeth.errors import PyethError
+from pyeth.hashing import keccak256
+from pyeth.sedes import BlockHeader
+from pyeth.state import Account, State
+from pyeth.trie import EMPTY_TRIE_ROOT
+
+INITIAL_BASE_FEE: Final = 1_000_000_000  # EIP-1559: the base fee of the London block
+DEFAULT_GAS_LIMIT: Final = 4_712_388  # geth's genesis gas limit when none is given
+MAX_EXTRA_DATA: Final = 32
+
+# Block-numbered forks in activation order, with their genesis.json keys.
+BLOCK_FORKS: Final = (
+    ("Homestead", "homesteadBlock"),
+    ("TangerineWhistle", "eip150Block"),
+    ("SpuriousDragon", "eip155Block"),
+    ("SpuriousDragon", "eip158Block"),
+    ("Byzantium", "byzantiumBlock"),
+    ("Constantinople", "constantinopleBlock"),
+    ("Petersburg", "petersburgBlock"),
+    ("Istanbul", "istanbulBlock"),
+    ("MuirGlacier", "muirGlacierBlock"),
+    ("Berlin", "berlinBlock"),
+    ("London", "londonBlock"),
+    ("ArrowGlacier", "arrowGlacierBlock"),
+    ("GrayGlacier", "grayGlacierBlock"),
+    ("Paris", "mergeNetsplitBlock"),
+)
+# Timestamp-scheduled forks, in order. pyeth runs Cancun; later ones are refused.
+TIME_FORKS: Final = (("Shanghai", "shanghaiTime"), ("Cancun", "cancunTime"))
+UNSUPPORTED_TIME_FORKS: Final = (("Prague", "pragueTime"), ("Osaka", "osakaTime"))
+# Forks that may be left out of a config without mattering to a Cancun-from-genesis chain.
+OPTIONAL_BLOCK_FORKS: Final = frozenset(
+    {"muirGlacierBlock", "arrowGlacierBlock", "grayGlacierBlock", "mergeNetsplitBlock"}
+)
+
+
+class InvalidGenesis(PyethError, ValueError):
+    """A genesis file that cannot be read or is not one pyeth can run; names the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class CliqueConfig:
+    """The `config.clique` section: seconds between blocks and the checkpoint interval."""
+
+    period: int
+    epoch: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChainConfig:
+    """The `config` section: chain id, fork schedule and consensus engine parameters."""
+
+    chain_id: int
+    fork_blocks: Mapping[str, int | None] = field(default_factory=dict)  # genesis.json key -> n
+    fork_times: Mapping[str, int | None] = field(default_factory=dict)
+    terminal_total_difficulty: int | None = 0
+    clique: CliqueConfig | None = None
+
+    def fork_at(self, number: int, timestamp: int) -> str:
+        """The name of the fork in force for a block with this number and timestamp."""
+        name = "Frontier"
+        for fork, key in BLOCK_FORKS:
+            activation = self.fork_blocks.get(key)
+            if activation is not None and number >= activation:
+                name = fork
+        for fork, key in (*TIME_FORKS, *UNSUPPORTED_TIME_FORKS):
+            activation = self.fork_times.get(key)
+            if activation is not None and timestamp >= activation:
+                name = fork
+        return name
+
+
+@dataclass(frozen=True, slots=True)
+class Genesis:
+    """Everything genesis.json says: the config, block 0's header fields and its accounts."""
+
+    config: ChainConfig
+    alloc: Mapping[bytes, Account]
+    gas_limit: int = DEFAULT_GAS_LIMIT
+    difficulty: int = 0
+    extra_data: bytes = b""
+    base_fee_per_gas: int = INITIAL_BASE_FEE
+    timestamp: int = 0
+    mix_hash: bytes = bytes(32)
+    coinbase: bytes = bytes(20)
+    nonce: bytes = bytes(8)
+    excess_blob_gas: int = 0
+    blob_gas_used: int = 0
+    parent_beacon_block_root: bytes = bytes(32)
+
+    def state(self) -> State:
+        """The genesis state in memory."""
+        state = State()
+        _fill(state, self.alloc)
+        return state
+
+    def commit_state(self, store: NodeStore) -> bytes:
+        """Write the genesis state's tries and code into `store`; return the state root."""
+        state = State.at_root(store)
+        _fill(state, self.alloc)
+        return state.commit()
+
+    def header(self, state_root: bytes | None = None) -> BlockHeader:
+        """Block 0's header (its state root computed unless given)."""
+        return BlockHeader(
+            parent_hash=bytes(32),
+            ommers_hash=EMPTY_OMMERS_HASH,
+            coinbase=self.coinbase,
+            state_root=self.state().state_root() if state_root is None else state_root,
+            transactions_root=EMPTY_TRIE_ROOT,
+            receipts_root=EMPTY_TRIE_ROOT,
+            logs_bloom=EMPTY_BLOOM,
+            difficulty=self.difficulty,
+            number=0,
+            gas_limit=self.gas_limit,
+            gas_used=0,
+            timestamp=self.timestamp,
+            extra_data=self.extra_data,
+            prev_randao=self.mix_hash,
+            nonce=self.nonce,
+            base_fee_per_gas=self.base_fee_per_gas,
+            withdrawals_root=EMPTY_TRIE_ROOT,
+            blob_gas_used=self.blob_gas_used,
+            excess_blob_gas=self.excess_blob_gas,
+            parent_beacon_block_root=self.parent_beacon_block_root,
+        )
+
+    def block(self, state_root: bytes | None = None) -> Block:
+        """Block 0: the header with an empty body."""
+        return Block(self.header(state_root), (), (), ())
+
+
+def _fill(state: State, alloc: Mapping[bytes, Account]) -> None:
+    for address, account in alloc.items():
+        state.set_nonce(address, account.nonce)
+        state.set_balance(address, account.balance)
+        if account.code:
+            state.set_code(address, account.code)
+        for key, value in account.storage.items():
+            if value:
+                state.set_storage(address, key, value)
+
+
+# READING GENESIS.JSON
+
+
+def load_genesis(path: str | Path) -> Genesis:
+    """Read and check a genesis.json file. Raises InvalidGenesis naming the bad field."""
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise InvalidGenesis(f"cannot read genesis file {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidGenesis(f"genesis file {path} is not JSON: {exc}") from None
+    return parse_genesis(data)
+
+
+def parse_genesis(data: Any) -> Genesis:
+    """Build a Genesis from genesis.json's decoded JSON. Raises InvalidGenesis naming the field."""
+    if not isinstance(data, dict):
+        raise InvalidGenesis("genesis: expected a JSON object")
+    if "config" not in data:
+        raise InvalidGenesis("config: missing")
+    config = _parse_config(data["config"])
+    alloc = _parse_alloc(data.get("alloc", {}))
+    fields: dict[str, Any] = {}
+    for key, name, parse in (
+        ("gasLimit", "gas_limit", _quantity),
+        ("difficulty", "difficulty", _quantity),
+        ("extraData", "extra_data", _data),
+        ("baseFeePerGas", "base_fee_per_gas", _quantity),
+        ("timestamp", "timestamp", _quantity),
+        ("mixHash", "mix_hash", _hash32),
+        ("coinbase", "coinbase", _address),
+        ("nonce", "nonce", _nonce),
+        ("excessBlobGas", "excess_blob_gas", _quantity),
+        ("blobGasUsed", "blob_gas_used", _quantity),
+        ("parentBeaconBlockRoot", "parent_beacon_block_root", _hash32),
+    ):
+        if data.get(key) is not None:
+            fields[name] = parse(data[key], key)
+    for key in ("number", "gasUsed"):
+        if data.get(key) is not None and _quantity(data[key], key) != 0:
+            raise InvalidGenesis(f"{key}: must be 0 for a genesis block")
+    if data.get("parentHash") is not None and _hash32(data["parentHash"], "parentHash") != bytes(
+        32
+    ):
+        raise InvalidGenesis("parentHash: must be zero for a genesis block")
+    if fields.get("gas_limit") == 0:
+        fields["gas_limit"] = DEFAULT_GAS_LIMIT
+    if len(fields.get("extra_data", b"")) > MAX_EXTRA_DATA and config.clique is None:
+        raise InvalidGenesis(f"extraData: longer than {MAX_EXTRA_DATA} bytes")
+    if fields.get("gas_limit", DEFAULT_GAS_LIMIT) > 2**63 - 1:
+        raise InvalidGenesis("gasLimit: above 2**63 - 1")
+    return Genesis(config, alloc, **fields)
+
+
+def _parse_config(raw: Any) -> ChainConfig:
+    if not isinstance(raw, dict):
+        raise InvalidGenesis("config: expected a JSON object")
+    if raw.get("chainId") is None:
+        raise InvalidGenesis("config.chainId: missing")
+    chain_id = _quantity(raw["chainId"], "config.chainId")
+    if chain_id == 0:
+        raise InvalidGenesis("config.chainId: must not be 0")
+    fork_blocks: dict[str, int | None] = {}
+    for _, key in BLOCK_FORKS:
+        value = raw.get(key)
+        fork_blocks[key] = None if value is None else _quantity(value, f"config.{key}")
+        if key in OPTIONAL_BLOCK_FORKS and value is None:
+            continue
+        if fork_blocks[key] != 0:
+            raise InvalidGenesis(
+                f"config.{key}: pyeth runs Cancun from genesis, so it must be 0"
+                f" (got {'missing' if value is None else value})"
+            )
+    fork_times: dict[str, int | None] = {}
+    for _, key in TIME_FORKS:
+        value = raw.get(key)
+        fork_times[key] = None if value is None else _quantity(value, f"config.{key}")
+        if fork_times[key] != 0:
+            raise InvalidGenesis(
+                f"config.{key}: pyeth runs Cancun from genesis, so it must be 0"
+                f" (got {'missing' if value is None else value})"
+            )
+    for fork, key in UNSUPPORTED_TIME_FORKS:
+        if raw.get(key) is not None:
+            raise InvalidGenesis(f"config.{key}: {fork} is not supported (pyeth runs Cancun)")
+    ttd_raw = raw.get("terminalTotalDifficulty")
+    ttd = None if ttd_raw is None else _quantity(ttd_raw, "config.terminalTotalDifficulty")
+    clique = None
+    if raw.get("clique") is not None:
+        section = raw["clique"]
+        if not isinstance(section, dict):
+            raise InvalidGenesis("config.clique: expected a JSON object")
+        period = _quantity(section.get("period", 0), "config.clique.period")
+        epoch = _quantity(section.get("epoch", 30000), "config.clique.epoch")
+        if epoch == 0:
+            raise InvalidGenesis("config.clique.epoch: must not be 0")
+        clique = CliqueConfig(period, epoch)
+    return ChainConfig(chain_id, fork_blocks, fork_times, ttd, clique)
+
+
+def _parse_alloc(raw: Any) -> dict[bytes, Account]:
+    if not isinstance(raw, dict):
+        raise InvalidGenesis("alloc: expected a JSON object of address -> account")
+    alloc: dict[bytes, Account] = {}
+    for key, entry in raw.items():
+        text = key if key[:2] in ("0x", "0X") else "0x" + key
+        where = f"alloc.{text}"
+        address = _address(text, where)
+        if address in alloc:
+            raise InvalidGenesis(f"{where}: the address is listed twice")
+        if not isinstance(entry, dict):
+            raise InvalidGenesis(f"{where}: expected a JSON object")
+        if "balance" not in entry:
+            raise InvalidGenesis(f"{where}.balance: missing")
+        account = Account(
+            nonce=_quantity(entry.get("nonce", 0), f"{where}.nonce"),
+            balance=_quantity(entry["balance"], f"{where}.balance"),
+        )
+        if account.nonce >= 2**64:
+            raise InvalidGenesis(f"{where}.nonce: above 2**64 - 1")
+        if account.balance >= 2**256:
+            raise InvalidGenesis(f"{where}.balance: above 2**256 - 1")
+        code = _data(entry.get("code", "0x"), f"{where}.code")
+        if code:
+            account.code = code
+            account.code_hash = keccak256(code)
+        storage = entry.get("storage", {}) or {}
+        if not isinstance(storage, dict):
+            raise InvalidGenesis(f"{where}.storage: expected a JSON object of slot -> value")
+        for slot, value in storage.items():
+            slot_key = _word(slot, f"{where}.storage.{slot}")
+            slot_value = _word(value, f"{where}.storage.{slot}")
+            if slot_value:
+                account.storage[slot_key] = slot_value
+        alloc[address] = account
+    return alloc
+
+
+def _quantity(value: Any, where: str) -> int:
+    """A non-negative integer: JSON int, "0x" hex or decimal string."""
+    if isinstance(value, bool):
+        raise InvalidGenesis(f"{where}: expected a number, got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise InvalidGenesis(f"{where}: must not be negative")
+        return value
+    if isinstance(value, str):
+        try:
+            if value[:2] in ("0x", "0X"):
+                return int(value[2:], 16)
+            if value.isdigit():
+                return int(value)
+        except ValueError:
+            pass
+    raise InvalidGenesis(f"{where}: expected a hex or decimal quantity, got {value!r}")
+
+
+def _data(value: Any, where: str) -> bytes:
+    if not isinstance(value, str) or value[:2] not in ("0x", "0X"):
+        raise InvalidGenesis(f"{where}: expected 0x-prefixed hex data, got {value!r}")
+    try:
+        return bytes.fromhex(value[2:])
+    except ValueError:
+        raise InvalidGenesis(f"{where}: not valid hex data: {value[:42]!r}") from None
+
+
+def _fixed(value: Any, where: str, length: int) -> bytes:
+    data = _data(value, where)
+    if len(data) != length:
+        raise InvalidGenesis(f"{where}: expected {length} bytes, got {len(data)}")
+    return data
+
+
+def _hash32(value: Any, where: str) -> bytes:
+    return _fixed(value, where, 32)
+
+
+def _address(value: Any, where: str) -> bytes:
+    return _fixed(value, where, 20)
+
+
+def _nonce(value: Any, where: str) -> bytes:
+    number = _quantity(value, where)
+    if number >= 2**64:
+        raise InvalidGenesis(f"{where}: above 2**64 - 1")
+    return number.to_bytes(8, "big")
+
+
+def _word(value: Any, where: str) -> int:
+    """A storage key or value: a hex string of at most 32 bytes."""
+    if not isinstance(value, str) or value[:2] not in ("0x", "0X"):
+        raise InvalidGenesis(f"{where}: expected a 0x-prefixed hex word, got {value!r}")
+    number = _quantity(value, where)
+    if number >= 2**256:
+        raise InvalidGenesis(f"{where}: wider than 32 bytes")
+    return number

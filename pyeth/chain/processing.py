@@ -1,0 +1,165 @@
+"""Executing a block on the state of its parent: the EIP-4788 beacon-root system call, every
+transaction through the EVM (`pyeth.transition`), the withdrawals credited (EIP-4895), and the
+receipts, gas and bloom that result.
+
+A transaction that is invalid in its block (bad signature, wrong chain id, nonce, funds, gas
+above what the block has left, too much blob gas) makes the whole block invalid: `apply_block`
+raises InvalidBlock naming the transaction and the rule. The state is then left half-applied;
+the caller owns it and must throw it away. This module does not compare the results with the
+header (`validation` does) and does not write to any store (the chain does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from evm.context import Context
+from evm.forks import ForkRules
+from evm.frame import BlockEnv, Message, TxEnv
+from evm.gas import MAX_BLOB_GAS_PER_BLOCK
+from evm.interpreter import process_message
+from pyeth.chain.blocks import Block
+from pyeth.chain.receipts import combine_blooms, make_receipt, receipts_root
+from pyeth.errors import InvalidBlock, InvalidTransaction
+from pyeth.fees import blob_base_fee, blob_gas
+from pyeth.sedes import BlockHeader, Receipt, Withdrawal
+from pyeth.state import State
+from pyeth.transactions import BlobTransaction, recover_sender, validate_static
+from pyeth.transition import TransactionResult, apply_transaction
+
+BEACON_ROOTS_ADDRESS: Final = bytes.fromhex("000f3df6d732807ef1319fb7b8bb8522d0beac02")
+SYSTEM_ADDRESS: Final = bytes.fromhex("fffffffffffffffffffffffffffffffffffffffe")
+SYSTEM_CALL_GAS: Final = 30_000_000
+GWEI: Final = 10**9
+
+
+@dataclass(slots=True)
+class BlockResult:
+    """What executing a block produced, to be checked against its header and stored."""
+
+    receipts: list[Receipt] = field(default_factory=list)
+    senders: list[bytes] = field(default_factory=list)
+    results: list[TransactionResult] = field(default_factory=list)
+    gas_used: int = 0
+    blob_gas_used: int = 0
+
+    @property
+    def logs_bloom(self) -> bytes:
+        return combine_blooms(r.logs_bloom for r in self.receipts)
+
+    @property
+    def receipts_root(self) -> bytes:
+        return receipts_root(self.receipts)
+
+
+def block_env(header: BlockHeader, chain_id: int, block_hashes: Sequence[bytes]) -> BlockEnv:
+    """What the EVM's block opcodes read while executing `header`'s block."""
+    return BlockEnv(
+        coinbase=header.coinbase,
+        number=header.number,
+        timestamp=header.timestamp,
+        gas_limit=header.gas_limit,
+        prev_randao=header.prev_randao,
+        base_fee=header.base_fee_per_gas or 0,
+        chain_id=chain_id,
+        blob_base_fee=blob_base_fee(header.excess_blob_gas or 0),
+        block_hashes=block_hashes,
+        difficulty=header.difficulty,
+    )
+
+
+def apply_block(
+    state: State,
+    block: Block,
+    rules: ForkRules,
+    chain_id: int,
+    block_hashes: Sequence[bytes],
+) -> BlockResult:
+    """Execute `block` on `state` (its parent's post-state), changing `state` in place.
+
+    Args:
+        block_hashes: hashes of the up to 256 ancestors of the block, oldest first, on the
+            block's own branch (BLOCKHASH never looks at another branch).
+
+    Raises:
+        InvalidBlock: a transaction cannot be included; the message names it and the rule.
+    """
+    header = block.header
+    env = block_env(header, chain_id, block_hashes)
+    if header.parent_beacon_block_root is not None:
+        process_beacon_root(state, env, header.parent_beacon_block_root, rules)
+    out = BlockResult()
+    for index, tx in enumerate(block.transactions):
+        try:
+            validate_static(tx, chain_id=chain_id)
+            sender = recover_sender(tx)
+        except InvalidTransaction as exc:
+            raise InvalidBlock(f"invalid transaction {index}: {exc}") from None
+        if isinstance(tx, BlobTransaction):
+            tx_blob_gas = blob_gas(len(tx.blob_versioned_hashes))
+            if out.blob_gas_used + tx_blob_gas > MAX_BLOB_GAS_PER_BLOCK:
+                raise InvalidBlock(
+                    f"blob gas used above the limit: transaction {index} brings the block to "
+                    f"{out.blob_gas_used + tx_blob_gas} > {MAX_BLOB_GAS_PER_BLOCK}"
+                )
+        try:
+            result = apply_transaction(
+                state, env, tx, sender, rules, header.gas_limit - out.gas_used
+            )
+        except InvalidTransaction as exc:
+            raise InvalidBlock(f"invalid transaction {index}: {exc}") from None
+        out.gas_used += result.gas_used
+        out.blob_gas_used += result.blob_gas_used
+        out.receipts.append(make_receipt(tx.TYPE, result.success, out.gas_used, result.logs))
+        out.senders.append(sender)
+        out.results.append(result)
+    if block.withdrawals:
+        process_withdrawals(state, block.withdrawals)
+    return out
+
+
+def process_beacon_root(
+    state: State, env: BlockEnv, parent_beacon_block_root: bytes, rules: ForkRules
+) -> None:
+    """EIP-4788: store the parent beacon block root through the beacon roots contract.
+
+    A system call: from SYSTEM_ADDRESS, 30M gas that nobody pays for and that does not count
+    against the block, no value moved. Without code at the contract's address nothing happens
+    (as in geth, whose call to a missing account creates nothing).
+    """
+    code = state.get_code(BEACON_ROOTS_ADDRESS)
+    if not code:
+        return
+    state.begin_transaction(warm_accounts=(SYSTEM_ADDRESS, BEACON_ROOTS_ADDRESS))
+    message = Message(
+        caller=SYSTEM_ADDRESS,
+        target=BEACON_ROOTS_ADDRESS,
+        code_address=BEACON_ROOTS_ADDRESS,
+        value=0,
+        data=parent_beacon_block_root,
+        gas=SYSTEM_CALL_GAS,
+        code=code,
+        should_transfer_value=False,
+    )
+    context = Context(state, env, TxEnv(SYSTEM_ADDRESS, 0, ()), rules)
+    result = process_message(message, context)
+    if result.success:
+        for address in result.touched:
+            if state.account_exists(address) and state.is_empty(address):
+                state.destroy_account(address)
+
+
+def process_withdrawals(state: State, withdrawals: Sequence[Withdrawal]) -> None:
+    """EIP-4895: credit each withdrawal's amount (in Gwei) to its address, outside the EVM.
+
+    A zero amount creates no account, and an existing empty account it lands on is removed
+    (EIP-161 touch), as the specification's `process_withdrawal` does.
+    """
+    for withdrawal in withdrawals:
+        address = withdrawal.address
+        if withdrawal.amount:
+            state.set_balance(address, state.get_balance(address) + withdrawal.amount * GWEI)
+        elif state.account_exists(address) and state.is_empty(address):
+            state.destroy_account(address)

@@ -1,0 +1,221 @@
+"""The chain's database: one SQLite file (or a private in-memory database) holding trie nodes and
+code, headers, bodies, receipts, the canonical number index, the transaction-hash index and the
+head.
+
+Every write happens inside `transaction()`, which the chain opens once per imported block: the
+block, its state, its receipts and any change of head commit together or not at all. The file is
+in WAL mode with `synchronous=NORMAL`: a killed process leaves the last committed block intact
+(a power cut may lose the last few commits, never consistency). This module stores bytes under
+keys; it decodes nothing and knows no validity rule.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final
+
+from pyeth.db.sqlite import SqliteNodeStore
+
+SCHEMA_VERSION: Final = 1
+DATABASE_FILE: Final = "chain.sqlite"
+
+_SCHEMA: Final = (
+    """CREATE TABLE IF NOT EXISTS headers (
+        hash BLOB PRIMARY KEY, number INTEGER NOT NULL, parent BLOB NOT NULL,
+        score BLOB NOT NULL, rlp BLOB NOT NULL) WITHOUT ROWID""",
+    "CREATE TABLE IF NOT EXISTS bodies (hash BLOB PRIMARY KEY, rlp BLOB NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS receipts (hash BLOB PRIMARY KEY, rlp BLOB NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS canonical (number INTEGER PRIMARY KEY, hash BLOB NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS tx_index (
+        tx_hash BLOB PRIMARY KEY, block_hash BLOB NOT NULL, position INTEGER NOT NULL)
+        WITHOUT ROWID""",
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
+)
+
+
+class ChainStore:
+    """Typed access to the chain's tables over one sqlite3 connection.
+
+    Args:
+        path: the database file, or None for a private in-memory database.
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        target = ":memory:" if path is None else str(path)
+        # Autocommit mode: transactions are exactly the BEGIN/COMMIT pairs of `transaction()`.
+        self.connection = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        self.path = None if path is None else Path(path)
+        if path is not None:
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute("PRAGMA synchronous=NORMAL")
+        self.connection.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache
+        for statement in _SCHEMA:
+            self.connection.execute(statement)
+        self.nodes = SqliteNodeStore(self.connection)
+        self._depth = 0
+        version = self.get_meta("schema")
+        if version is None:
+            with self.transaction():
+                self.set_meta("schema", SCHEMA_VERSION.to_bytes(4, "big"))
+        elif int.from_bytes(version, "big") != SCHEMA_VERSION:
+            raise RuntimeError(
+                f"database {target} has schema {int.from_bytes(version, 'big')}, "
+                f"this pyeth reads {SCHEMA_VERSION}"
+            )
+
+    @classmethod
+    def in_datadir(cls, datadir: str | Path | None) -> ChainStore:
+        """The store under `datadir` (created if missing), or in memory when None."""
+        if datadir is None:
+            return cls(None)
+        directory = Path(datadir)
+        directory.mkdir(parents=True, exist_ok=True)
+        return cls(directory / DATABASE_FILE)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    # --- transactions ---------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit of writes; nested uses join the outermost one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.connection.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.connection.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self.connection.execute("COMMIT")
+
+    # --- headers, bodies, receipts ----------------------------------------------------------
+
+    def put_header(
+        self, block_hash: bytes, number: int, parent: bytes, score: int, rlp: bytes
+    ) -> None:
+        self.connection.execute(
+            "INSERT OR REPLACE INTO headers (hash, number, parent, score, rlp) VALUES (?,?,?,?,?)",
+            (block_hash, number, parent, score.to_bytes(32, "big"), rlp),
+        )
+
+    def get_header(self, block_hash: bytes) -> bytes | None:
+        row = self.connection.execute(
+            "SELECT rlp FROM headers WHERE hash = ?", (block_hash,)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def get_score(self, block_hash: bytes) -> int | None:
+        row = self.connection.execute(
+            "SELECT score FROM headers WHERE hash = ?", (block_hash,)
+        ).fetchone()
+        return None if row is None else int.from_bytes(row[0], "big")
+
+    def get_parent(self, block_hash: bytes) -> tuple[int, bytes] | None:
+        """(number, parent hash) of a stored header."""
+        row = self.connection.execute(
+            "SELECT number, parent FROM headers WHERE hash = ?", (block_hash,)
+        ).fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    def has_header(self, block_hash: bytes) -> bool:
+        row = self.connection.execute(
+            "SELECT 1 FROM headers WHERE hash = ?", (block_hash,)
+        ).fetchone()
+        return row is not None
+
+    def header_count(self) -> int:
+        return int(self.connection.execute("SELECT COUNT(*) FROM headers").fetchone()[0])
+
+    def put_body(self, block_hash: bytes, rlp: bytes) -> None:
+        self.connection.execute(
+            "INSERT OR REPLACE INTO bodies (hash, rlp) VALUES (?, ?)", (block_hash, rlp)
+        )
+
+    def get_body(self, block_hash: bytes) -> bytes | None:
+        row = self.connection.execute(
+            "SELECT rlp FROM bodies WHERE hash = ?", (block_hash,)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def put_receipts(self, block_hash: bytes, rlp: bytes) -> None:
+        self.connection.execute(
+            "INSERT OR REPLACE INTO receipts (hash, rlp) VALUES (?, ?)", (block_hash, rlp)
+        )
+
+    def get_receipts(self, block_hash: bytes) -> bytes | None:
+        row = self.connection.execute(
+            "SELECT rlp FROM receipts WHERE hash = ?", (block_hash,)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    # --- canonical index ------------------------------------------------------------------
+
+    def set_canonical(self, number: int, block_hash: bytes) -> None:
+        self.connection.execute(
+            "INSERT OR REPLACE INTO canonical (number, hash) VALUES (?, ?)", (number, block_hash)
+        )
+
+    def delete_canonical_above(self, number: int) -> list[bytes]:
+        """Drop the canonical entries above `number`; return their hashes, highest first."""
+        rows = self.connection.execute(
+            "SELECT hash FROM canonical WHERE number > ? ORDER BY number DESC", (number,)
+        ).fetchall()
+        self.connection.execute("DELETE FROM canonical WHERE number > ?", (number,))
+        return [bytes(row[0]) for row in rows]
+
+    def get_canonical(self, number: int) -> bytes | None:
+        row = self.connection.execute(
+            "SELECT hash FROM canonical WHERE number = ?", (number,)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def canonical_range(self, first: int, last: int) -> list[bytes]:
+        """Canonical hashes of blocks first..last inclusive, in order."""
+        rows = self.connection.execute(
+            "SELECT hash FROM canonical WHERE number BETWEEN ? AND ? ORDER BY number",
+            (first, last),
+        ).fetchall()
+        return [bytes(row[0]) for row in rows]
+
+    # --- transaction index ----------------------------------------------------------------
+
+    def put_tx_location(self, tx_hash: bytes, block_hash: bytes, position: int) -> None:
+        self.connection.execute(
+            "INSERT OR REPLACE INTO tx_index (tx_hash, block_hash, position) VALUES (?, ?, ?)",
+            (tx_hash, block_hash, position),
+        )
+
+    def delete_tx_location(self, tx_hash: bytes, block_hash: bytes) -> None:
+        self.connection.execute(
+            "DELETE FROM tx_index WHERE tx_hash = ? AND block_hash = ?", (tx_hash, block_hash)
+        )
+
+    def get_tx_location(self, tx_hash: bytes) -> tuple[bytes, int] | None:
+        row = self.connection.execute(
+            "SELECT block_hash, position FROM tx_index WHERE tx_hash = ?", (tx_hash,)
+        ).fetchone()
+        return None if row is None else (bytes(row[0]), int(row[1]))
+
+    # --- metadata (head, genesis) ---------------------------------------------------------
+
+    def set_meta(self, key: str, value: bytes) -> None:
+        self.connection.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
+        )
+
+    def get_meta(self, key: str) -> bytes | None:
+        row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])

@@ -1,0 +1,170 @@
+"""Block validity rules, in three steps: a header against its parent, a body against its header,
+and the result of executing a block against its header. Each failure raises
+`pyeth.errors.InvalidBlock` whose message starts with the rule broken.
+
+The rules are Cancun's after the merge: EIP-1559 base fee and gas limit bounds, EIP-4844 blob
+gas accounting, EIP-4895 withdrawals root, EIP-4788 parent beacon root present, and EIP-3675's
+empty ommers, zero difficulty and zero nonce. This module reads no database and runs no EVM;
+it compares values the chain hands it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from evm.gas import GAS_PER_BLOB, MAX_BLOB_GAS_PER_BLOCK, TARGET_BLOB_GAS_PER_BLOCK
+from pyeth.chain.blocks import (
+    EMPTY_OMMERS_HASH,
+    Block,
+    transactions_root,
+    withdrawals_root,
+)
+from pyeth.errors import InvalidBlock
+from pyeth.sedes import BlockHeader, Receipt
+
+GAS_LIMIT_BOUND_DIVISOR: Final = 1024
+MIN_GAS_LIMIT: Final = 5000
+MAX_GAS_LIMIT: Final = 2**63 - 1  # geth's bound; header gas fields are 64-bit integers
+MAX_UINT64: Final = 2**64 - 1
+BASE_FEE_MAX_CHANGE_DENOMINATOR: Final = 8
+ELASTICITY_MULTIPLIER: Final = 2
+MAX_EXTRA_DATA_SIZE: Final = 32
+ZERO_NONCE: Final = bytes(8)
+
+
+def calc_base_fee(parent: BlockHeader) -> int:
+    """EIP-1559: the base fee of the child of `parent`."""
+    assert parent.base_fee_per_gas is not None
+    base_fee = parent.base_fee_per_gas
+    target = parent.gas_limit // ELASTICITY_MULTIPLIER
+    if parent.gas_used == target:
+        return base_fee
+    if parent.gas_used > target:
+        delta = base_fee * (parent.gas_used - target) // target // BASE_FEE_MAX_CHANGE_DENOMINATOR
+        return base_fee + max(delta, 1)
+    delta = base_fee * (target - parent.gas_used) // target // BASE_FEE_MAX_CHANGE_DENOMINATOR
+    return base_fee - delta
+
+
+def calc_excess_blob_gas(parent: BlockHeader) -> int:
+    """EIP-4844: the excess blob gas of the child of `parent`."""
+    total = (parent.excess_blob_gas or 0) + (parent.blob_gas_used or 0)
+    return max(0, total - TARGET_BLOB_GAS_PER_BLOCK)
+
+
+def check_gas_limit(gas_limit: int, parent_gas_limit: int) -> None:
+    """The gas limit may move by less than 1/1024 of the parent's, and not below 5000."""
+    if gas_limit > MAX_GAS_LIMIT:
+        raise InvalidBlock(f"gas limit too big: {gas_limit} > {MAX_GAS_LIMIT}")
+    bound = parent_gas_limit // GAS_LIMIT_BOUND_DIVISOR
+    if abs(gas_limit - parent_gas_limit) >= bound:
+        raise InvalidBlock(
+            f"invalid gas limit: {gas_limit} differs from the parent's {parent_gas_limit} "
+            f"by {abs(gas_limit - parent_gas_limit)}, the limit is below {bound}"
+        )
+    if gas_limit < MIN_GAS_LIMIT:
+        raise InvalidBlock(f"invalid gas limit: {gas_limit} below the minimum {MIN_GAS_LIMIT}")
+
+
+def validate_header(header: BlockHeader, parent: BlockHeader) -> None:
+    """Check `header` against its parent's header under Cancun's proof-of-stake rules."""
+    if header.parent_hash != parent.hash:
+        raise InvalidBlock("unknown parent: the parent hash is not the given parent's")
+    if header.number != parent.number + 1:
+        raise InvalidBlock(
+            f"invalid block number: {header.number}, expected parent's {parent.number} + 1"
+        )
+    if header.timestamp <= parent.timestamp:
+        raise InvalidBlock(
+            f"timestamp not after the parent's: {header.timestamp} <= {parent.timestamp}"
+        )
+    if header.timestamp > MAX_UINT64:
+        raise InvalidBlock("timestamp does not fit in 64 bits")
+    if len(header.extra_data) > MAX_EXTRA_DATA_SIZE:
+        raise InvalidBlock(
+            f"extra data too long: {len(header.extra_data)} bytes > {MAX_EXTRA_DATA_SIZE}"
+        )
+    check_gas_limit(header.gas_limit, parent.gas_limit)
+    if header.gas_used > header.gas_limit:
+        raise InvalidBlock(f"gas used {header.gas_used} above gas limit {header.gas_limit}")
+    # Proof of stake (EIP-3675): no work, no ommers.
+    if header.difficulty != 0:
+        raise InvalidBlock(f"difficulty must be 0 after the merge, got {header.difficulty}")
+    if header.nonce != ZERO_NONCE:
+        raise InvalidBlock("nonce must be zero after the merge")
+    if header.ommers_hash != EMPTY_OMMERS_HASH:
+        raise InvalidBlock("ommers hash must be the empty list's after the merge")
+    # Fields later forks added must all be there.
+    if (
+        header.base_fee_per_gas is None
+        or header.withdrawals_root is None
+        or header.blob_gas_used is None
+        or header.excess_blob_gas is None
+        or header.parent_beacon_block_root is None
+    ):
+        raise InvalidBlock("header misses Cancun fields (base fee, withdrawals root, blob gas)")
+    expected_base_fee = calc_base_fee(parent)
+    if header.base_fee_per_gas != expected_base_fee:
+        raise InvalidBlock(
+            f"invalid base fee: {header.base_fee_per_gas}, expected {expected_base_fee}"
+        )
+    if header.blob_gas_used > MAX_BLOB_GAS_PER_BLOCK:
+        raise InvalidBlock(
+            f"blob gas used above the limit: {header.blob_gas_used} > {MAX_BLOB_GAS_PER_BLOCK}"
+        )
+    if header.blob_gas_used % GAS_PER_BLOB:
+        raise InvalidBlock(
+            f"incorrect blob gas used: {header.blob_gas_used} is not a multiple of {GAS_PER_BLOB}"
+        )
+    expected_excess = calc_excess_blob_gas(parent)
+    if header.excess_blob_gas != expected_excess:
+        raise InvalidBlock(
+            f"incorrect excess blob gas: {header.excess_blob_gas}, expected {expected_excess}"
+        )
+
+
+def validate_body(block: Block) -> None:
+    """Check that the body is the one the header commits to (transactions, ommers,
+    withdrawals)."""
+    header = block.header
+    if block.ommers:
+        raise InvalidBlock(f"ommers not allowed after the merge: {len(block.ommers)} given")
+    if transactions_root(block.transactions) != header.transactions_root:
+        raise InvalidBlock("invalid transactions root: the body's transactions do not match")
+    if block.withdrawals is None:
+        raise InvalidBlock("withdrawals missing from the body")
+    if withdrawals_root(block.withdrawals) != header.withdrawals_root:
+        raise InvalidBlock("invalid withdrawals root: the body's withdrawals do not match")
+
+
+def validate_execution(
+    header: BlockHeader,
+    gas_used: int,
+    blob_gas_used: int,
+    receipts_root: bytes,
+    logs_bloom: bytes,
+    state_root: bytes,
+    receipts: Sequence[Receipt] = (),
+) -> None:
+    """Check what executing the block produced against what its header claims."""
+    if gas_used != header.gas_used:
+        raise InvalidBlock(
+            f"invalid gas used: header says {header.gas_used}, block used {gas_used}"
+        )
+    if blob_gas_used != header.blob_gas_used:
+        raise InvalidBlock(
+            f"incorrect blob gas used: header says {header.blob_gas_used}, "
+            f"transactions use {blob_gas_used}"
+        )
+    if logs_bloom != header.logs_bloom:
+        raise InvalidBlock("invalid logs bloom: the receipts' bloom does not match the header")
+    if receipts_root != header.receipts_root:
+        raise InvalidBlock(
+            f"invalid receipts root: 0x{receipts_root.hex()}, header says "
+            f"0x{header.receipts_root.hex()}"
+        )
+    if state_root != header.state_root:
+        raise InvalidBlock(
+            f"invalid state root: 0x{state_root.hex()}, header says 0x{header.state_root.hex()}"
+        )

@@ -1,0 +1,174 @@
+"""Run BlockchainTests fixtures: build the chain from the fixture's genesis, feed it every block's
+`rlp` (those with `expectException` must be rejected, all others accepted), then compare the
+head with `lastblockhash` and the head's state with `postState` (or `postStateHash`).
+
+The chain's own fork choice picks the head (each valid block becomes the head, as the fixtures'
+consensus layer would say), so the head check tests fork choice and reorgs too. Used by
+`pyeth blocktest` and by the conformance tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyeth.chain import Chain, ChainConfig, Genesis
+from pyeth.chain.genesis import BLOCK_FORKS, TIME_FORKS
+from pyeth.errors import InvalidBlock, PyethError
+from pyeth.hexutil import hex_to_bytes, hex_to_int
+from pyeth.state import Account, State
+from pyeth.testing.statetests import load_pre_state
+
+BLOCK_TEST_CHAIN_ID = 1
+
+
+@dataclass(slots=True)
+class CaseResult:
+    """One blockchain test's outcome; `to_json` is the `pyeth blocktest --json` shape."""
+
+    name: str
+    fork: str
+    passed: bool
+    last_block_hash: str
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "fork": self.fork,
+            "pass": self.passed,
+            "lastblockhash": self.last_block_hash,
+            "error": self.error,
+        }
+
+
+def fixture_genesis(test: dict[str, Any]) -> Genesis:
+    """The Genesis a fixture describes: its genesis header's fields and its `pre` accounts."""
+    header = test["genesisBlockHeader"]
+    config = ChainConfig(
+        chain_id=BLOCK_TEST_CHAIN_ID,
+        fork_blocks={key: 0 for _, key in BLOCK_FORKS},
+        fork_times={key: 0 for _, key in TIME_FORKS},
+    )
+    alloc: dict[bytes, Account] = dict(load_pre_state(test["pre"]).accounts())
+    return Genesis(
+        config=config,
+        alloc=alloc,
+        gas_limit=hex_to_int(header["gasLimit"]),
+        difficulty=hex_to_int(header["difficulty"]),
+        extra_data=hex_to_bytes(header["extraData"]),
+        base_fee_per_gas=hex_to_int(header["baseFeePerGas"]),
+        timestamp=hex_to_int(header["timestamp"]),
+        mix_hash=hex_to_bytes(header["mixHash"]),
+        coinbase=hex_to_bytes(header["coinbase"]),
+        nonce=hex_to_bytes(header["nonce"]),
+        excess_blob_gas=hex_to_int(header.get("excessBlobGas", "0x0")),
+        blob_gas_used=hex_to_int(header.get("blobGasUsed", "0x0")),
+        parent_beacon_block_root=hex_to_bytes(header.get("parentBeaconBlockRoot", "0x" + "0" * 64)),
+    )
+
+
+def run_case(name: str, test: dict[str, Any], datadir: Path | None = None) -> CaseResult:
+    """Run one blockchain test on a fresh chain (in memory unless `datadir` is given)."""
+    fork = test["network"]
+    errors: list[str] = []
+    chain = Chain.open(datadir, fixture_genesis(test))
+    try:
+        expected_genesis = test["genesisBlockHeader"]["hash"]
+        if "0x" + chain.genesis_hash.hex() != expected_genesis:
+            errors.append(f"genesis hash 0x{chain.genesis_hash.hex()}, expected {expected_genesis}")
+        else:
+            errors.extend(_import_blocks(chain, test["blocks"]))
+        last = "0x" + chain.head_hash.hex()
+        if not errors:
+            if last != test["lastblockhash"]:
+                errors.append(f"head {last}, expected lastblockhash {test['lastblockhash']}")
+            else:
+                errors.extend(_check_post_state(chain, test))
+    finally:
+        chain.close()
+    return CaseResult(name, fork, not errors, last, "; ".join(errors) or None)
+
+
+def _import_blocks(chain: Chain, blocks: list[dict[str, Any]]) -> list[str]:
+    errors = []
+    for index, entry in enumerate(blocks):
+        expected = entry.get("expectException")
+        try:
+            chain.import_block(hex_to_bytes(entry["rlp"]))
+        except (InvalidBlock, PyethError) as exc:
+            if not expected:
+                errors.append(f"block {index} rejected: {exc}")
+                break
+            continue
+        if expected:
+            errors.append(f"block {index} accepted, expected rejection ({expected})")
+            break
+    return errors
+
+
+def _check_post_state(chain: Chain, test: dict[str, Any]) -> list[str]:
+    root = chain.head.state_root
+    if "postStateHash" in test:
+        expected = hex_to_bytes(test["postStateHash"])
+        if root != expected:
+            return [f"post state root 0x{root.hex()}, expected 0x{expected.hex()}"]
+        return []
+    expected_state = load_pre_state(test["postState"])
+    expected_root = expected_state.state_root()
+    if root == expected_root:
+        return []
+    return [f"post state root 0x{root.hex()}, expected 0x{expected_root.hex()}"] + _state_diff(
+        chain.head_state(), expected_state
+    )
+
+
+def _state_diff(actual: State, expected: State, limit: int = 5) -> list[str]:
+    """A few account-level differences, to say why two state roots differ."""
+    found = []
+    for address, account in expected.accounts().items():
+        have = actual.get_account(address)
+        where = "0x" + address.hex()
+        if have is None:
+            found.append(f"{where} missing")
+        elif (have.nonce, have.balance, have.code_hash) != (
+            account.nonce,
+            account.balance,
+            account.code_hash,
+        ):
+            found.append(
+                f"{where} nonce/balance {have.nonce}/{have.balance}, "
+                f"expected {account.nonce}/{account.balance}"
+            )
+        else:
+            for key, value in account.storage.items():
+                if actual.get_storage(address, key) != value:
+                    found.append(
+                        f"{where} slot {key:#x} = {actual.get_storage(address, key):#x}, "
+                        f"expected {value:#x}"
+                    )
+                    break
+        if len(found) >= limit:
+            break
+    return found
+
+
+def iter_cases(path: Path, fork: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(test name, test) for every test of network `fork` in one fixture file."""
+    with open(path) as handle:
+        fixture = json.load(handle)
+    for name, test in fixture.items():
+        if isinstance(test, dict) and test.get("network") == fork:
+            yield name, test
+
+
+def run_file(path: Path, fork: str, name_filter: str | None = None) -> list[CaseResult]:
+    """Run every `fork` test of one fixture file (optionally only names containing a filter)."""
+    return [
+        run_case(name, test)
+        for name, test in iter_cases(path, fork)
+        if not name_filter or name_filter in name
+    ]

@@ -1,7 +1,8 @@
 """Code analysis, done once per distinct code and cached: the code padded with STOPs (so the loop
 never reads past the end), the JUMPDEST bitmap, and every PUSH immediate decoded to an int."""
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 PUSH1 = 0x60
 PUSH32 = 0x7F
@@ -13,12 +14,15 @@ _CACHE_LIMIT = 4096
 
 @dataclass(slots=True, frozen=True)
 class CodeAnalysis:
-    """Analysed code: `padded` for execution, `jumpdests[i]` = 1 where a JUMP may land, and
-    `push_values[i]` the immediate of the PUSH at i (0 elsewhere)."""
+    """Analysed code: `padded` for execution, `jumpdests[i]` = 1 where a JUMP may land,
+    `push_values[i]` the immediate of the PUSH at i (0 elsewhere), and its compiled blocks."""
 
     padded: bytes
     jumpdests: bytearray
     push_values: list[int]
+    # Per fork name: compiled basic blocks by start pc, and how often uncompiled blocks ran.
+    blocks: dict[str, dict[int, Callable]] = field(default_factory=dict)
+    block_entries: dict[str, dict[int, int]] = field(default_factory=dict)
 
 
 _cache: dict[bytes, CodeAnalysis] = {}

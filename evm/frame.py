@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from evm.context import Context
 
+STACK_LIMIT = 1024  # items on one frame's stack
+
 
 @dataclass(slots=True)
 class BlockEnv:

@@ -5,9 +5,11 @@ calls the opcode's handler, so handlers stay one or two lines. Calls nest by rec
 call level costs a handful of Python frames, so the recursion limit is raised to fit 1024 levels.
 """
 
+import os
 import sys
 
-from evm.analysis import analyse
+from evm.analysis import CodeAnalysis, analyse
+from evm.compiler import ENDS_BLOCK, JUMPDEST, compile_block
 from evm.context import Context
 from evm.errors import (
     ExceptionalHalt,
@@ -28,6 +30,12 @@ _PYTHON_FRAMES_PER_CALL = 8
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 1100 * _PYTHON_FRAMES_PER_CALL + 2000))
 
 RIPEMD160_ADDRESS = (3).to_bytes(20, "big")
+
+# Basic blocks are compiled on their second entry (code that runs once is only interpreted).
+# PYETH_EVM_COMPILE=0 runs the plain table loop everywhere: the reference the compiler is
+# tested against.
+COMPILE_BLOCKS = os.environ.get("PYETH_EVM_COMPILE", "1") != "0"
+COMPILE_AFTER_ENTRIES = 1
 
 
 def address_collides(state: WorldState, address: bytes) -> bool:
@@ -61,6 +69,57 @@ def _run(frame: Frame) -> None:
         handlers[op](frame)
 
 
+def _interpret_block(frame: Frame, start: int) -> int:
+    """Run the basic block at `start` with the table loop (its first, uncompiled run)."""
+    rules = frame.context.rules
+    handlers = rules.handlers
+    static_gas = rules.static_gas
+    min_stack = rules.min_stack
+    max_stack = rules.max_stack
+    defined = rules.ops
+    code = frame.code
+    stack = frame.stack
+    frame.pc = start
+    while True:
+        op = code[frame.pc]
+        if op == JUMPDEST and frame.pc != start:
+            return frame.pc
+        depth = len(stack)
+        if depth < min_stack[op]:
+            raise StackUnderflow
+        if depth > max_stack[op]:
+            raise StackOverflow
+        gas_left = frame.gas_left - static_gas[op]
+        if gas_left < 0:
+            raise OutOfGas
+        frame.gas_left = gas_left
+        frame.pc += 1
+        handlers[op](frame)
+        if op in ENDS_BLOCK or op not in defined:
+            return frame.pc
+
+
+def run_blocks(frame: Frame, analysis: CodeAnalysis) -> None:
+    """The fast loop: run compiled basic blocks, compiling each on its second entry."""
+    rules = frame.context.rules
+    blocks = analysis.blocks.setdefault(rules.name, {})
+    entries = analysis.block_entries.setdefault(rules.name, {})
+    stack = frame.stack
+    pc = 0
+    while True:
+        block = blocks.get(pc)
+        if block is not None:
+            pc = block(frame, stack)
+        elif entries.get(pc, 0) < COMPILE_AFTER_ENTRIES:
+            entries[pc] = entries.get(pc, 0) + 1
+            pc = _interpret_block(frame, pc)
+        else:
+            block = blocks[pc] = compile_block(
+                analysis.padded, analysis.jumpdests, analysis.push_values, pc, rules
+            )
+            pc = block(frame, stack)
+
+
 def execute(message: Message, context: Context) -> MessageResult:
     """Run the message's code (or precompile) with no state snapshot of its own."""
     precompile = context.rules.precompiles.get(message.code_address)
@@ -86,7 +145,10 @@ def execute(message: Message, context: Context) -> MessageResult:
     )
     try:
         if context.tracer is None:
-            _run(frame)
+            if COMPILE_BLOCKS:
+                run_blocks(frame, analysis)
+            else:
+                _run(frame)
         else:
             run_traced(frame, context.tracer)
     except Stop:

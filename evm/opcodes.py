@@ -5,7 +5,7 @@ lists the interpreter indexes by opcode byte."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from evm.frame import Frame
+from evm.frame import STACK_LIMIT, Frame
 from evm.gas import (
     GAS_BASE,
     GAS_BLOBHASH,
@@ -40,7 +40,7 @@ from evm.instructions import (
     system,
 )
 
-STACK_LIMIT = 1024
+__all__ = ["CANCUN_OPS", "STACK_LIMIT", "Op"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from pyeth.testing.statetests import CaseResult, run_file
@@ -63,13 +63,15 @@ def _run_one(job: tuple[Path, str, str | None]) -> tuple[Path, list[CaseResult]]
 def run_files(
     files: list[Path], fork: str, name_filter: str | None, workers: int
 ) -> Iterator[tuple[Path, list[CaseResult]]]:
-    """Results per file, as they finish (in parallel when workers > 1)."""
+    """Results per file in the order they finish (in parallel when workers > 1)."""
     jobs = [(path, fork, name_filter) for path in files]
     if workers <= 1 or len(files) == 1:
         yield from map(_run_one, jobs)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_run_one, jobs, chunksize=1)
+        futures = [pool.submit(_run_one, job) for job in jobs]
+        for future in as_completed(futures):
+            yield future.result()
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -185,8 +185,8 @@ class State:
 
     def _get_or_create(self, address: bytes) -> Account:
         account = self._accounts.get(address)
-        if account is None and self._trie is not None:
-            account = self._load(address)
+        if account is None:
+            account = self._load(address) if self._trie is not None else None
             if account is None:
                 account = self._accounts[address] = Account()
                 self._journal.append((_NEW_ACCOUNT, address))

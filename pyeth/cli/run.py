@@ -119,14 +119,16 @@ def parse_hex(text: str, what: str) -> bytes:
         raise UsageError(f"{what}: not hex: {text[:40]!r}") from None
 
 
-def parse_quantity(text: str, what: str) -> int:
-    """A non-negative integer in decimal or 0x-hex."""
+def parse_quantity(text: str, what: str, bits: int) -> int:
+    """A non-negative integer of at most `bits` bits, in decimal or 0x-hex."""
     try:
         value = int(text, 16) if text[:2] in ("0x", "0X") else int(text, 10)
     except ValueError:
         raise UsageError(f"{what}: not a number: {text[:40]!r}") from None
     if value < 0:
         raise UsageError(f"{what}: must not be negative")
+    if value >> bits:
+        raise UsageError(f"{what}: at most 2**{bits} - 1")
     return value
 
 
@@ -242,8 +244,8 @@ def handle(args: argparse.Namespace) -> int:
         run = Run(
             code=code,
             data=parse_hex(args.input, "--input"),
-            gas=parse_quantity(args.gas, "--gas"),
-            value=parse_quantity(args.value, "--value"),
+            gas=parse_quantity(args.gas, "--gas", 64),  # gas is a uint64, as in every client
+            value=parse_quantity(args.value, "--value", 256),
             sender=parse_address(args.sender, "--sender"),
             rules=rules_for(args.fork),
         )

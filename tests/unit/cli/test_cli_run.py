@@ -95,6 +95,8 @@ def test_codefile(capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # type
         (["--code", "00", "--gas", "lots"], "--gas: not a number"),
         (["--code", "00", "--gas", "-5"], "--gas: must not be negative"),
         (["--code", "00", "--value", "1.5"], "--value: not a number"),
+        (["--code", "00", "--gas", str(2**64)], "--gas: at most 2**64 - 1"),
+        (["--code", "00", "--value", hex(2**256)], "--value: at most 2**256 - 1"),
         (["--code", "00", "--sender", "0x1234"], "--sender: an address has 20 bytes, got 2"),
         (["--code", "00", "--fork", "Homestead"], "unknown fork 'Homestead'"),
         (["--gas", "5"], "give the bytecode with --code HEX or --codefile PATH"),

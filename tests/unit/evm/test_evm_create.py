@@ -7,7 +7,7 @@ import rlp
 from Crypto.Hash import keccak as pycryptodome_keccak
 
 from tests.helpers.bytecode import Bytecode, Op, gas_of, initcode, mstore_bytes, return_word
-from tests.helpers.execution import TARGET, gas_used, run, word
+from tests.helpers.execution import TARGET, AccountSpec, gas_used, run, word
 
 
 def keccak(data: bytes) -> bytes:
@@ -235,3 +235,58 @@ def test_create_at_depth_1024_fails_softly() -> None:
     assert state.get_storage(TARGET, 0) == 0
     assert state.get_nonce(TARGET) == 1
     assert gas_used(result) < 100_000  # the child's gas came back
+
+
+def test_create_from_a_sender_at_the_maximum_nonce_fails_softly() -> None:
+    """EIP-2681: a nonce of 2**64 - 1 cannot be incremented; the create pushes 0."""
+    result, state = run(create_code(b"") + Op.STOP, target_nonce=2**64 - 1)
+    assert result.success
+    assert state.get_storage(TARGET, 0) == 0
+    assert state.get_nonce(TARGET) == 2**64 - 1
+    assert gas_used(result) < 100_000  # the child's gas came back
+
+
+def test_create_over_an_account_with_only_a_balance_keeps_it() -> None:
+    """No collision (no code, nonce or storage): the new contract keeps the ether already there."""
+    address = bytes.fromhex(CREATE_VECTORS[1][1])
+    result, state = run(
+        create_code(b"", value=5),
+        target=CREATE_SENDER,
+        target_nonce=1,
+        target_balance=10,
+        accounts={address: AccountSpec(balance=100)},
+    )
+    assert result.success
+    assert state.get_storage(CREATE_SENDER, 0) == int.from_bytes(address, "big")
+    assert state.get_balance(address) == 105
+    assert state.get_nonce(address) == 1
+
+
+def test_create_over_an_account_with_storage_collides() -> None:
+    """EIP-7610: storage alone makes a collision."""
+    address = bytes.fromhex(CREATE_VECTORS[1][1])
+    result, state = run(
+        create_code(b"") + Op.STOP,
+        target=CREATE_SENDER,
+        target_nonce=1,
+        accounts={address: AccountSpec(storage={1: 1})},
+    )
+    assert result.success
+    assert state.get_storage(CREATE_SENDER, 0) == 0
+    assert state.get_nonce(CREATE_SENDER) == 2
+    assert state.get_storage(address, 1) == 1
+
+
+@pytest.mark.parametrize("gas,ok", [(5_100_000, True), (4_900_000, False)])
+def test_code_deposit_out_of_gas_fails_the_create(gas: int, ok: bool) -> None:
+    """Returning 24500 bytes needs 4,900,000 gas of deposit (plus 3444 of memory); the child
+    gets 63/64 of what is left. Without enough, the create fails and no code is left."""
+    result, state = run(create_code(Op.RETURN(0, 24500)), gas=gas)
+    assert result.success
+    address = state.get_storage(TARGET, 0)
+    assert (address != 0) is ok
+    if ok:
+        assert len(state.get_code(address.to_bytes(20, "big"))) == 24500
+    else:
+        assert state.get_nonce(TARGET) == 2
+        assert state.get_storage(TARGET, 1) == 0  # no return data from a failed deposit

@@ -1,10 +1,10 @@
 """Basic-block compilation: the fast path of the interpreter.
 
-A basic block (straight-line code from a jump target or the instruction after a branch, up to the
-next JUMPDEST or control transfer) is translated into one Python function. The function charges
-the whole block's static gas and checks its stack bounds once, keeps stack items in local
-variables where it can, inlines the simple opcodes as Python expressions, and calls the table's
-handler for everything else. It returns the pc to continue at.
+A block (straight-line code from a jump target or the instruction after a branch, up to the next
+control transfer; it runs on through JUMPDESTs, which only cost gas) is translated into one Python
+function. The function charges the whole block's static gas and checks its stack bounds once,
+keeps stack items in local variables where it can, inlines the simple opcodes as Python
+expressions, and calls the table's handler for everything else. It returns the pc to continue at.
 
 Why this is exact. Charging a block's static gas up front only differs from per-instruction
 charging when the block runs out of gas part-way, and then both burn all gas and revert the
@@ -13,8 +13,9 @@ the gas left (GAS, SSTORE's stipend check, the CALL and CREATE families' 63/64 r
 their block: when they run, exactly the gas of the instructions before them has been charged.
 
 The table loop in `evm.interpreter` stays the reference semantics; `evm.interpreter.run_blocks`
-interprets a block with it the first time it is entered and compiles it the second time, so code
-that runs once pays no compilation. tests/unit/evm/test_evm_compiler.py runs both on the same code.
+interprets a block with it until the block has run a few hundred instructions, and compiles it
+then, so code that runs once or twice pays no compilation. tests/unit/evm/test_evm_compiler.py
+runs both paths on the same code.
 """
 
 from collections.abc import Callable
@@ -33,7 +34,6 @@ Block = Callable[[Frame, list[int]], int]
 
 MAX_BLOCK_INSTRUCTIONS = 256
 
-JUMPDEST = 0x5B
 # Opcodes after which a block ends: control transfers, halts, and the instructions that read the
 # gas left (see the module docstring).
 ENDS_BLOCK = frozenset(
@@ -133,8 +133,6 @@ def block_end(code: bytes, start: int, rules: "ForkRules") -> list[tuple[int, in
     pc = start
     while True:
         op = code[pc]
-        if pc != start and op == JUMPDEST:
-            break
         instructions.append((pc, op))
         width = ops[op].immediate if op in ops else 0
         pc += 1 + width

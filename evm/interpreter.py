@@ -9,7 +9,7 @@ import os
 import sys
 
 from evm.analysis import CodeAnalysis, analyse
-from evm.compiler import ENDS_BLOCK, JUMPDEST, compile_block
+from evm.compiler import ENDS_BLOCK, compile_block
 from evm.context import Context
 from evm.errors import (
     ExceptionalHalt,
@@ -31,11 +31,12 @@ sys.setrecursionlimit(max(sys.getrecursionlimit(), 1100 * _PYTHON_FRAMES_PER_CAL
 
 RIPEMD160_ADDRESS = (3).to_bytes(20, "big")
 
-# Basic blocks are compiled on their second entry (code that runs once is only interpreted).
-# PYETH_EVM_COMPILE=0 runs the plain table loop everywhere: the reference the compiler is
-# tested against.
+# A basic block is compiled once it has run this many instructions interpreted: compiling one
+# costs about as much as interpreting a few hundred instructions, so code that runs once or
+# twice is never compiled. PYETH_EVM_COMPILE=0 runs the plain table loop everywhere: the
+# reference the compiler is tested against.
 COMPILE_BLOCKS = os.environ.get("PYETH_EVM_COMPILE", "1") != "0"
-COMPILE_AFTER_ENTRIES = 1
+COMPILE_AFTER_INSTRUCTIONS = 200
 
 
 def address_collides(state: WorldState, address: bytes) -> bool:
@@ -69,8 +70,11 @@ def _run(frame: Frame) -> None:
         handlers[op](frame)
 
 
-def _interpret_block(frame: Frame, start: int) -> int:
-    """Run the basic block at `start` with the table loop (its first, uncompiled run)."""
+def _interpret_block(frame: Frame, start: int) -> tuple[int, int]:
+    """Run the basic block at `start` with the table loop while it is cold.
+
+    Returns the pc to continue at and the number of instructions run.
+    """
     rules = frame.context.rules
     handlers = rules.handlers
     static_gas = rules.static_gas
@@ -80,10 +84,9 @@ def _interpret_block(frame: Frame, start: int) -> int:
     code = frame.code
     stack = frame.stack
     frame.pc = start
+    count = 0
     while True:
         op = code[frame.pc]
-        if op == JUMPDEST and frame.pc != start:
-            return frame.pc
         depth = len(stack)
         if depth < min_stack[op]:
             raise StackUnderflow
@@ -95,24 +98,29 @@ def _interpret_block(frame: Frame, start: int) -> int:
         frame.gas_left = gas_left
         frame.pc += 1
         handlers[op](frame)
+        count += 1
         if op in ENDS_BLOCK or op not in defined:
-            return frame.pc
+            return frame.pc, count
 
 
 def run_blocks(frame: Frame, analysis: CodeAnalysis) -> None:
-    """The fast loop: run compiled basic blocks, compiling each on its second entry."""
+    """The fast loop: run compiled basic blocks; a block is interpreted until it has run
+    COMPILE_AFTER_INSTRUCTIONS instructions in all, then compiled."""
     rules = frame.context.rules
     blocks = analysis.blocks.setdefault(rules.name, {})
-    entries = analysis.block_entries.setdefault(rules.name, {})
+    work = analysis.block_entries.setdefault(rules.name, {})
     stack = frame.stack
     pc = 0
     while True:
         block = blocks.get(pc)
         if block is not None:
             pc = block(frame, stack)
-        elif entries.get(pc, 0) < COMPILE_AFTER_ENTRIES:
-            entries[pc] = entries.get(pc, 0) + 1
-            pc = _interpret_block(frame, pc)
+            continue
+        done = work.get(pc, 0)
+        if done < COMPILE_AFTER_INSTRUCTIONS:
+            start = pc
+            pc, count = _interpret_block(frame, pc)
+            work[start] = done + count
         else:
             block = blocks[pc] = compile_block(
                 analysis.padded, analysis.jumpdests, analysis.push_values, pc, rules

@@ -138,7 +138,7 @@ def run(code: bytes, compiled: bool, gas: int) -> tuple:
 @pytest.fixture(autouse=True)
 def compile_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Compile every block on its first entry, so the compiled path runs all of it."""
-    monkeypatch.setattr(interpreter, "COMPILE_AFTER_ENTRIES", 0)
+    monkeypatch.setattr(interpreter, "COMPILE_AFTER_INSTRUCTIONS", 0)
 
 
 @settings(max_examples=400, deadline=None)

@@ -109,7 +109,7 @@ def test_eip2565_price_table(size: int, exponent: int, gas: int) -> None:
     ],
 )
 def test_eip2565_iteration_count(exponent_length: int, exponent_head: int, iterations: int) -> None:
-    assert modexp._iteration_count(exponent_length, exponent_head) == iterations
+    assert modexp.iteration_count(exponent_length, exponent_head) == iterations
     # With 8-byte base and modulus the multiplication complexity is 1: gas = iterations // 3.
     exponent = exponent_head.to_bytes(32, "big")[32 - min(exponent_length, 32) :]
     data = header(8, exponent_length, 8) + bytes(8) + exponent

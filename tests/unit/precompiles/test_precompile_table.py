@@ -8,7 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import evm.precompiles
-from evm.precompiles import CANCUN_PRECOMPILES, Precompile, modexp
+from evm.precompiles import (
+    CANCUN_PRECOMPILES,
+    OSAKA_PRECOMPILES,
+    PRAGUE_PRECOMPILES,
+    Precompile,
+    modexp,
+    modexp_osaka,
+    p256verify,
+)
 
 PRECOMPILE_DIR = Path(evm.precompiles.__file__).parent
 
@@ -20,10 +28,31 @@ def test_cancun_has_addresses_1_to_10() -> None:
         assert callable(precompile.gas) and callable(precompile.run)
 
 
-@pytest.mark.parametrize("address", sorted(CANCUN_PRECOMPILES))
+def test_prague_adds_the_bls12_381_precompiles_at_0x0b_to_0x11() -> None:
+    assert sorted(PRAGUE_PRECOMPILES) == [i.to_bytes(20, "big") for i in range(1, 0x12)]
+    for address, precompile in CANCUN_PRECOMPILES.items():
+        assert PRAGUE_PRECOMPILES[address] is precompile
+
+
+def test_osaka_reprices_modexp_and_adds_p256verify_at_0x100() -> None:
+    addresses = [i.to_bytes(20, "big") for i in (*range(1, 0x12), 0x100)]
+    assert sorted(OSAKA_PRECOMPILES) == addresses
+    assert OSAKA_PRECOMPILES[(5).to_bytes(20, "big")] == (modexp_osaka.gas, modexp_osaka.run)
+    assert OSAKA_PRECOMPILES[(0x100).to_bytes(20, "big")] == (p256verify.gas, p256verify.run)
+    for address, precompile in PRAGUE_PRECOMPILES.items():
+        if address != (5).to_bytes(20, "big"):
+            assert OSAKA_PRECOMPILES[address] is precompile
+
+
+@pytest.mark.parametrize(
+    ("table", "address"),
+    [(OSAKA_PRECOMPILES, a) for a in sorted(OSAKA_PRECOMPILES)]
+    + [(CANCUN_PRECOMPILES, (5).to_bytes(20, "big"))],
+    ids=lambda v: v.hex().lstrip("0") if isinstance(v, bytes) else "",
+)
 @given(data=st.binary(max_size=600))
-def test_gas_never_raises(address: bytes, data: bytes) -> None:
-    cost = CANCUN_PRECOMPILES[address].gas(data)
+def test_gas_never_raises(table: dict[bytes, Precompile], address: bytes, data: bytes) -> None:
+    cost = table[address].gas(data)
     assert isinstance(cost, int) and cost >= 0
 
 

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 from evm.errors import InvalidJump, OutOfGas, StackOverflow, StackUnderflow
 from evm.frame import STACK_LIMIT, Frame
-from evm.instructions import arithmetic, bitwise, comparison, flow, memory, stack
-from evm.instructions.common import UINT256_MAX, expand_memory, to_signed
+from evm.instructions import arithmetic, bitwise, comparison, environment, flow, memory, stack
+from evm.instructions.common import UINT256_MAX, expand_memory, read_padded, to_signed
 from evm.instructions.flow import Stop
 
 if TYPE_CHECKING:
@@ -74,11 +74,30 @@ _BINARY: dict[Callable[[Frame], None], str] = {
     bitwise.byte: "({b} >> (248 - {a} * 8)) & 255 if {a} < 32 else 0",
     bitwise.shl: "({b} << {a}) & M if {a} < 256 else 0",
     bitwise.shr: "{b} >> {a} if {a} < 256 else 0",
+    bitwise.sar: "(S({b}) >> ({a} if {a} < 256 else 256)) & M",
+    arithmetic.sdiv: "SDIV({a}, {b})",
+    arithmetic.smod: "SMOD({a}, {b})",
+    arithmetic.signextend: "SIGNEXTEND({a}, {b})",
+}
+_TERNARY: dict[Callable[[Frame], None], str] = {
+    arithmetic.addmod: "({a} + {b}) % {c} if {c} else 0",
+    arithmetic.mulmod: "({a} * {b}) % {c} if {c} else 0",
+}
+# Opcodes that read the message or memory size: the expression that pushes their value.
+_NULLARY: dict[Callable[[Frame], None], str] = {
+    environment.address: "int.from_bytes(frame.message.target, 'big')",
+    environment.caller: "int.from_bytes(frame.message.caller, 'big')",
+    environment.callvalue: "frame.message.value",
+    environment.calldatasize: "len(frame.message.data)",
+    memory.msize: "len(mem)",
 }
 _UNARY: dict[Callable[[Frame], None], str] = {
     comparison.iszero: "0 if {a} else 1",
     bitwise.not_: "M ^ {a}",
 }
+
+
+_USES_MEMORY = (memory.mload, memory.mstore, memory.mstore8, memory.msize)
 
 
 class _Emitter:
@@ -167,7 +186,7 @@ def compile_block(
     if need:
         out.emit(f"if n < {need}: raise StackUnderflow")
     out.emit(f"if n > {STACK_LIMIT - growth}: raise StackOverflow")
-    if any(handlers[op] in (memory.mload, memory.mstore) for _, op in instructions):
+    if any(handlers[op] in _USES_MEMORY for _, op in instructions):
         out.emit("mem = frame.memory")  # grown in place by expand_memory, so safe to bind
 
     next_pc = start
@@ -202,6 +221,18 @@ def compile_block(
             out.virtual.append(out.temp(_BINARY[handler].format(a=a, b=b)))
         elif handler in _UNARY:
             out.virtual.append(out.temp(_UNARY[handler].format(a=out.pop())))
+        elif handler in _TERNARY:
+            a = out.pop()
+            b = out.pop()
+            c = out.pop()
+            out.virtual.append(out.temp(_TERNARY[handler].format(a=a, b=b, c=c)))
+        elif handler in _NULLARY:
+            out.virtual.append(out.temp(_NULLARY[handler]))
+        elif handler is environment.calldataload:
+            offset = out.pop()
+            out.virtual.append(
+                out.temp(f"int.from_bytes(READ(frame.message.data, {offset}, 32), 'big')")
+            )
         elif handler is flow.jumpdest:
             pass
         elif handler is flow.pc:
@@ -210,6 +241,11 @@ def compile_block(
             offset = out.pop()
             out.emit(f"if {offset} + 32 > len(mem): expand_memory(frame, {offset}, 32)")
             out.virtual.append(out.temp(f"int.from_bytes(mem[{offset}:{offset} + 32], 'big')"))
+        elif handler is memory.mstore8:
+            offset = out.pop()
+            value = out.pop()
+            out.emit(f"if {offset} + 1 > len(mem): expand_memory(frame, {offset}, 1)")
+            out.emit(f"mem[{offset}] = {value} & 255")
         elif handler is memory.mstore:
             offset = out.pop()
             value = out.pop()
@@ -245,6 +281,10 @@ def compile_block(
     namespace = {
         "M": UINT256_MAX,
         "S": to_signed,
+        "SDIV": arithmetic.signed_div,
+        "SMOD": arithmetic.signed_mod,
+        "SIGNEXTEND": arithmetic.sign_extend,
+        "READ": read_padded,
         "H": handlers,
         "JD": jumpdests,
         "J": len(jumpdests),

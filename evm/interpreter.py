@@ -9,7 +9,7 @@ import os
 import sys
 
 from evm.analysis import CodeAnalysis, analyse
-from evm.compiler import ENDS_BLOCK, compile_block
+from evm.compiler import ENDS_BLOCK, MAX_BLOCK_INSTRUCTIONS, compile_block
 from evm.context import Context
 from evm.errors import (
     ExceptionalHalt,
@@ -37,6 +37,7 @@ RIPEMD160_ADDRESS = (3).to_bytes(20, "big")
 # reference the compiler is tested against.
 COMPILE_BLOCKS = os.environ.get("PYETH_EVM_COMPILE", "1") != "0"
 COMPILE_AFTER_INSTRUCTIONS = 200
+ENTRY_WEIGHT = 25  # each cold entry also counts as this many instructions of dispatch overhead
 
 
 def address_collides(state: WorldState, address: bytes) -> bool:
@@ -99,7 +100,7 @@ def _interpret_block(frame: Frame, start: int) -> tuple[int, int]:
         frame.pc += 1
         handlers[op](frame)
         count += 1
-        if op in ENDS_BLOCK or op not in defined:
+        if op in ENDS_BLOCK or op not in defined or count == MAX_BLOCK_INSTRUCTIONS:
             return frame.pc, count
 
 
@@ -120,7 +121,7 @@ def run_blocks(frame: Frame, analysis: CodeAnalysis) -> None:
         if done < COMPILE_AFTER_INSTRUCTIONS:
             start = pc
             pc, count = _interpret_block(frame, pc)
-            work[start] = done + count
+            work[start] = done + count + ENTRY_WEIGHT
         else:
             block = blocks[pc] = compile_block(
                 analysis.padded, analysis.jumpdests, analysis.push_values, pc, rules

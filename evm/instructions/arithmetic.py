@@ -36,18 +36,21 @@ def div(frame: Frame) -> None:
     stack.append(a // b if b else 0)
 
 
-def sdiv(frame: Frame) -> None:
-    """SDIV: signed division truncating towards zero; 0 when b is 0."""
-    stack = frame.stack
-    a = to_signed(stack.pop())
-    b = to_signed(stack.pop())
+def signed_div(a: int, b: int) -> int:
+    """SDIV on words: signed division truncating towards zero; 0 when b is 0."""
+    a = to_signed(a)
+    b = to_signed(b)
     if b == 0:
-        stack.append(0)
-        return
+        return 0
     quotient = abs(a) // abs(b)
-    if (a < 0) != (b < 0):
-        quotient = -quotient
-    stack.append(quotient & UINT256_MAX)
+    return (-quotient if (a < 0) != (b < 0) else quotient) & UINT256_MAX
+
+
+def sdiv(frame: Frame) -> None:
+    """SDIV: (a, b) -> a / b, signed, truncating towards zero; 0 when b is 0."""
+    stack = frame.stack
+    a = stack.pop()
+    stack.append(signed_div(a, stack.pop()))
 
 
 def mod(frame: Frame) -> None:
@@ -58,16 +61,21 @@ def mod(frame: Frame) -> None:
     stack.append(a % b if b else 0)
 
 
-def smod(frame: Frame) -> None:
-    """SMOD: signed remainder taking the sign of a; 0 when b is 0."""
-    stack = frame.stack
-    a = to_signed(stack.pop())
-    b = to_signed(stack.pop())
+def signed_mod(a: int, b: int) -> int:
+    """SMOD on words: the remainder takes the sign of a; 0 when b is 0."""
+    a = to_signed(a)
+    b = to_signed(b)
     if b == 0:
-        stack.append(0)
-        return
+        return 0
     remainder = abs(a) % abs(b)
-    stack.append((-remainder if a < 0 else remainder) & UINT256_MAX)
+    return (-remainder if a < 0 else remainder) & UINT256_MAX
+
+
+def smod(frame: Frame) -> None:
+    """SMOD: (a, b) -> a % b, signed; 0 when b is 0."""
+    stack = frame.stack
+    a = stack.pop()
+    stack.append(signed_mod(a, stack.pop()))
 
 
 def addmod(frame: Frame) -> None:
@@ -98,16 +106,19 @@ def exp(frame: Frame) -> None:
     stack.append(pow(base, exponent, UINT256_CEILING))
 
 
+def sign_extend(byte_index: int, value: int) -> int:
+    """SIGNEXTEND on words: extend the sign bit of byte `byte_index` (from the low end)."""
+    if byte_index >= 31:
+        return value
+    bit = byte_index * 8 + 7
+    low_mask = (1 << (bit + 1)) - 1
+    if value >> bit & 1:
+        return (value | ~low_mask) & UINT256_MAX
+    return value & low_mask
+
+
 def signextend(frame: Frame) -> None:
-    """SIGNEXTEND: (b, x) -> x sign-extended from its byte b (counted from the low end)."""
+    """SIGNEXTEND: (b, x) -> x sign-extended from its byte b."""
     stack = frame.stack
     byte_index = stack.pop()
-    value = stack.pop()
-    if byte_index < 31:
-        bit = byte_index * 8 + 7
-        low_mask = (1 << (bit + 1)) - 1
-        if value >> bit & 1:
-            value = (value | ~low_mask) & UINT256_MAX
-        else:
-            value &= low_mask
-    stack.append(value)
+    stack.append(sign_extend(byte_index, stack.pop()))

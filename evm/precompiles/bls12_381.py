@@ -1,9 +1,9 @@
 """The BLS12-381 curve as precompiles 0x0b-0x11 (EIP-2537) see it: encodings, checks and prices.
 
 Shared by the seven `bls12_*` precompile modules. The curve arithmetic, subgroup checks, pairing
-and the field-to-curve maps are py-arkworks-bls12381's (Rust arkworks behind a thin binding, the
-library the consensus specs use for their BLS vectors); this module only turns EIP-2537's byte
-encodings into its points and back, and rejects what the EIP rejects.
+and the field-to-curve maps are py-arkworks-bls12381's (Rust arkworks behind crate-crypto's thin
+binding, which the consensus specs use to generate KZG test vectors); this module only turns
+EIP-2537's byte encodings into its points and back, and rejects what the EIP rejects.
 
 Encodings (EIP-2537): an Fp element is 64 bytes big-endian whose top 16 bytes must be zero and
 whose value must be below the field modulus p; an Fp2 element c0 + c1 * v is c0 then c1 (real

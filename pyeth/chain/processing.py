@@ -26,7 +26,7 @@ from pyeth.errors import InvalidBlock, InvalidTransaction
 from pyeth.fees import blob_base_fee, blob_gas
 from pyeth.sedes import BlockHeader, Receipt, Withdrawal
 from pyeth.state import State
-from pyeth.transactions import BlobTransaction, recover_sender, validate_static
+from pyeth.transactions import BlobTransaction, Transaction, recover_sender, validate_static
 from pyeth.transition import TransactionResult, apply_transaction
 
 BEACON_ROOTS_ADDRESS: Final = bytes.fromhex("000f3df6d732807ef1319fb7b8bb8522d0beac02")
@@ -86,38 +86,69 @@ def apply_block(
     Raises:
         InvalidBlock: a transaction cannot be included; the message names it and the rule.
     """
-    header = block.header
-    env = block_env(header, chain_id, block_hashes)
-    if header.parent_beacon_block_root is not None:
-        process_beacon_root(state, env, header.parent_beacon_block_root, rules)
-    out = BlockResult()
+    execution = BlockExecution(state, block.header, rules, chain_id, block_hashes)
     for index, tx in enumerate(block.transactions):
         try:
-            validate_static(tx, chain_id=chain_id)
-            sender = recover_sender(tx)
+            execution.apply(tx)
         except InvalidTransaction as exc:
             raise InvalidBlock(f"invalid transaction {index}: {exc}") from None
+    return execution.finish(block.withdrawals or ())
+
+
+class BlockExecution:
+    """One block being executed step by step: the system call on creation, then `apply` per
+    transaction, then `finish` with the withdrawals. A sealer uses it to skip the transactions
+    that cannot be included; `apply_block` to reject a block that holds one."""
+
+    def __init__(
+        self,
+        state: State,
+        header: BlockHeader,
+        rules: ForkRules,
+        chain_id: int,
+        block_hashes: Sequence[bytes],
+    ) -> None:
+        self.state = state
+        self.header = header
+        self.rules = rules
+        self.chain_id = chain_id
+        self.env = block_env(header, chain_id, block_hashes)
+        self.result = BlockResult()
+        if header.parent_beacon_block_root is not None:
+            process_beacon_root(state, self.env, header.parent_beacon_block_root, rules)
+
+    def apply(self, tx: Transaction) -> Receipt:
+        """Include `tx`; its receipt.
+
+        Raises:
+            InvalidTransaction: `tx` cannot be included here; the state is untouched.
+        """
+        validate_static(tx, chain_id=self.chain_id)
+        sender = recover_sender(tx)
+        out = self.result
         if isinstance(tx, BlobTransaction):
             tx_blob_gas = blob_gas(len(tx.blob_versioned_hashes))
             if out.blob_gas_used + tx_blob_gas > MAX_BLOB_GAS_PER_BLOCK:
-                raise InvalidBlock(
-                    f"blob gas used above the limit: transaction {index} brings the block to "
-                    f"{out.blob_gas_used + tx_blob_gas} > {MAX_BLOB_GAS_PER_BLOCK}"
+                raise InvalidTransaction(
+                    f"blob gas used above the block limit: {out.blob_gas_used + tx_blob_gas} "
+                    f"> {MAX_BLOB_GAS_PER_BLOCK}"
                 )
-        try:
-            result = apply_transaction(
-                state, env, tx, sender, rules, header.gas_limit - out.gas_used
-            )
-        except InvalidTransaction as exc:
-            raise InvalidBlock(f"invalid transaction {index}: {exc}") from None
+        result = apply_transaction(
+            self.state, self.env, tx, sender, self.rules, self.header.gas_limit - out.gas_used
+        )
         out.gas_used += result.gas_used
         out.blob_gas_used += result.blob_gas_used
-        out.receipts.append(make_receipt(tx.TYPE, result.success, out.gas_used, result.logs))
+        receipt = make_receipt(tx.TYPE, result.success, out.gas_used, result.logs)
+        out.receipts.append(receipt)
         out.senders.append(sender)
         out.results.append(result)
-    if block.withdrawals:
-        process_withdrawals(state, block.withdrawals)
-    return out
+        return receipt
+
+    def finish(self, withdrawals: Sequence[Withdrawal]) -> BlockResult:
+        """Credit the withdrawals; the block's results."""
+        if withdrawals:
+            process_withdrawals(self.state, withdrawals)
+        return self.result
 
 
 def process_beacon_root(

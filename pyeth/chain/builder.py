@@ -1,0 +1,102 @@
+"""Building a new block on top of a stored one: what a sealer (the dev node, a Clique signer)
+does with transactions from the pool, and what tests use to make chains.
+
+`build_block` executes the candidate transactions on a throwaway copy of the parent's state,
+leaves out those that cannot be included (their errors are returned, the pool decides what to do
+with them) and fills in every header field the validity rules derive: base fee, excess blob gas,
+gas and blob gas used, bloom and the three roots. Nothing is written; import the result with
+`Chain.import_block`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from evm.forks import rules_for
+from pyeth.chain.blocks import EMPTY_OMMERS_HASH, Block, transactions_root, withdrawals_root
+from pyeth.chain.chain import Chain
+from pyeth.chain.processing import BlockExecution, BlockResult
+from pyeth.chain.receipts import EMPTY_BLOOM
+from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
+from pyeth.errors import InvalidTransaction
+from pyeth.sedes import BlockHeader, Withdrawal
+from pyeth.transactions import Transaction
+from pyeth.trie import EMPTY_TRIE_ROOT
+
+
+@dataclass(slots=True)
+class BuiltBlock:
+    """A sealed-ready block and what happened to the candidates."""
+
+    block: Block
+    result: BlockResult
+    rejected: list[tuple[Transaction, str]] = field(default_factory=list)
+
+
+def build_block(
+    chain: Chain,
+    transactions: Iterable[Transaction] = (),
+    *,
+    parent_hash: bytes | None = None,
+    timestamp: int | None = None,
+    coinbase: bytes = bytes(20),
+    gas_limit: int | None = None,
+    extra_data: bytes = b"",
+    prev_randao: bytes = bytes(32),
+    withdrawals: Sequence[Withdrawal] = (),
+    parent_beacon_block_root: bytes = bytes(32),
+) -> BuiltBlock:
+    """A valid block on `parent_hash` (the head by default) with as many of `transactions`, in
+    order, as can be included (the others come back with the reason). `timestamp` defaults to
+    the parent's plus one second, the gas limit to the parent's."""
+    parent_hash = chain.head_hash if parent_hash is None else parent_hash
+    parent = chain.get_header(parent_hash)
+    if parent is None:
+        raise KeyError(f"block 0x{parent_hash.hex()} is not in the database")
+    header = BlockHeader(
+        parent_hash=parent_hash,
+        ommers_hash=EMPTY_OMMERS_HASH,
+        coinbase=coinbase,
+        state_root=EMPTY_TRIE_ROOT,
+        transactions_root=EMPTY_TRIE_ROOT,
+        receipts_root=EMPTY_TRIE_ROOT,
+        logs_bloom=EMPTY_BLOOM,
+        difficulty=0,
+        number=parent.number + 1,
+        gas_limit=parent.gas_limit if gas_limit is None else gas_limit,
+        gas_used=0,
+        timestamp=parent.timestamp + 1 if timestamp is None else timestamp,
+        extra_data=extra_data,
+        prev_randao=prev_randao,
+        nonce=bytes(8),
+        base_fee_per_gas=calc_base_fee(parent),
+        withdrawals_root=withdrawals_root(withdrawals),
+        blob_gas_used=0,
+        excess_blob_gas=calc_excess_blob_gas(parent),
+        parent_beacon_block_root=parent_beacon_block_root,
+    )
+    rules = rules_for(chain.config.fork_at(header.number, header.timestamp))
+    hashes = chain.ancestor_hashes(parent_hash, parent.number)
+    state = chain.state_at(parent.state_root)
+    execution = BlockExecution(state, header, rules, chain.chain_id, hashes)
+    included: list[Transaction] = []
+    rejected: list[tuple[Transaction, str]] = []
+    for tx in transactions:
+        try:
+            execution.apply(tx)  # leaves the state untouched when it raises
+        except InvalidTransaction as exc:
+            rejected.append((tx, str(exc)))
+            continue
+        included.append(tx)
+    result = execution.finish(withdrawals)
+    header = replace(
+        header,
+        state_root=state.state_root(),
+        transactions_root=transactions_root(included),
+        receipts_root=result.receipts_root,
+        logs_bloom=result.logs_bloom,
+        gas_used=result.gas_used,
+        blob_gas_used=result.blob_gas_used,
+    )
+    return BuiltBlock(Block(header, tuple(included), (), tuple(withdrawals)), result, rejected)

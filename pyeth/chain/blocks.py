@@ -31,13 +31,26 @@ class Block:
     transactions: tuple[Transaction, ...] = ()
     ommers: tuple[BlockHeader, ...] = ()
     withdrawals: tuple[Withdrawal, ...] | None = ()
-    # The header's RLP, kept so that the hash is computed once and from the received bytes.
+    # The header's RLP and the transactions' wire bytes as received, kept so that hashes and
+    # roots come from them without encoding again (pyrlp encoding dominated import time).
     header_rlp: bytes = field(default=b"", repr=False, compare=False)
+    raw_transactions: tuple[bytes, ...] = field(default=(), repr=False, compare=False)
 
     @cached_property
     def hash(self) -> bytes:
         """keccak256 of the RLP header."""
         return keccak256(self.header_rlp or encode(self.header, HEADER))
+
+    @cached_property
+    def encoded_transactions(self) -> tuple[bytes, ...]:
+        """Each transaction's wire form (the bytes its hash and the transactions root use)."""
+        if len(self.raw_transactions) == len(self.transactions):
+            return self.raw_transactions
+        return tuple(encode_transaction(tx) for tx in self.transactions)
+
+    @cached_property
+    def transaction_hashes(self) -> tuple[bytes, ...]:
+        return tuple(keccak256(raw) for raw in self.encoded_transactions)
 
     @property
     def number(self) -> int:
@@ -51,7 +64,7 @@ class Block:
 def encode_body(block: Block) -> list[Any]:
     """The RLP item of a block's body: [transactions, ommers, withdrawals?]."""
     item: list[Any] = [
-        [_transaction_item(tx) for tx in block.transactions],
+        [raw if raw[0] < 0x80 else decode(raw) for raw in block.encoded_transactions],
         [HEADER.serialize(ommer) for ommer in block.ommers],
     ]
     if block.withdrawals is not None:
@@ -62,12 +75,6 @@ def encode_body(block: Block) -> list[Any]:
 def encode_block(block: Block) -> bytes:
     """The block's wire form: rlp([header, transactions, ommers, withdrawals])."""
     return encode([HEADER.serialize(block.header), *encode_body(block)])
-
-
-def _transaction_item(tx: Transaction) -> Any:
-    """A transaction as a block lists it: legacy as its RLP list, typed as its bytes."""
-    raw = encode_transaction(tx)
-    return decode(raw) if tx.TYPE == 0 else raw
 
 
 def decode_block(data: bytes) -> Block:
@@ -86,28 +93,26 @@ def decode_block(data: bytes) -> Block:
         header = HEADER.deserialize(header_item)
     except DecodingError as exc:
         raise DecodingError(f"block header: {exc}") from None
-    transactions, ommers, withdrawals = decode_body_items(item[1:])
-    return Block(header, transactions, ommers, withdrawals, encode(header_item))
+    return _with_body(header, encode(header_item), item[1:])
 
 
-def decode_body(
-    data: bytes,
-) -> tuple[tuple[Transaction, ...], tuple[BlockHeader, ...], tuple[Withdrawal, ...] | None]:
-    """Decode a body stored by `encode_body` (the store keeps headers and bodies apart)."""
+def decode_body(header: BlockHeader, data: bytes) -> Block:
+    """The block of `header` with a body stored by `encode_body` (the store keeps headers and
+    bodies apart)."""
     item = decode(data)
     if not isinstance(item, list) or len(item) not in (2, 3):
         raise DecodingError("block body: expected an RLP list of 2 or 3 parts")
-    return decode_body_items(item)
+    return _with_body(header, b"", item)
 
 
-def decode_body_items(
-    parts: Sequence[Any],
-) -> tuple[tuple[Transaction, ...], tuple[BlockHeader, ...], tuple[Withdrawal, ...] | None]:
-    """Transactions, ommers and withdrawals (None when the part is missing) from RLP items."""
+def _with_body(header: BlockHeader, header_rlp: bytes, parts: Sequence[Any]) -> Block:
+    """A block from its header and the RLP items of its body: transactions, ommers and
+    withdrawals (None when the part is missing)."""
     tx_items, ommer_items = parts[0], parts[1]
     if not isinstance(tx_items, list):
         raise DecodingError("block transactions: expected an RLP list")
     transactions = []
+    raw_transactions = []
     for index, tx_item in enumerate(tx_items):
         if isinstance(tx_item, list):
             raw = encode(tx_item)  # a legacy transaction; canonical, so these are its bytes
@@ -119,6 +124,7 @@ def decode_body_items(
             )
         try:
             transactions.append(decode_transaction(raw))
+            raw_transactions.append(raw)
         except DecodingError as exc:
             raise DecodingError(f"block transaction {index}: {exc}") from None
     if not isinstance(ommer_items, list):
@@ -140,7 +146,9 @@ def decode_body_items(
             except DecodingError as exc:
                 raise DecodingError(f"block withdrawal {index}: {exc}") from None
         withdrawals = tuple(found)
-    return tuple(transactions), tuple(ommers), withdrawals
+    return Block(
+        header, tuple(transactions), tuple(ommers), withdrawals, header_rlp, tuple(raw_transactions)
+    )
 
 
 def _index_key(index: int) -> bytes:
@@ -154,6 +162,11 @@ def indexed_root(values: Sequence[bytes]) -> bytes:
 
 def transactions_root(transactions: Sequence[Transaction]) -> bytes:
     return indexed_root([encode_transaction(tx) for tx in transactions])
+
+
+def block_transactions_root(block: Block) -> bytes:
+    """The transactions root of a block's body, from its transactions' wire bytes."""
+    return indexed_root(block.encoded_transactions)
 
 
 def withdrawals_root(withdrawals: Sequence[Withdrawal]) -> bytes:

@@ -30,7 +30,7 @@ from pyeth.chain.store import ChainStore
 from pyeth.chain.validation import validate_body, validate_execution, validate_header
 from pyeth.errors import DecodingError, InvalidBlock, PyethError
 from pyeth.hashing import keccak256
-from pyeth.sedes import HEADER, BlockHeader, Receipt, decode, decode_receipt, encode, encode_receipt
+from pyeth.sedes import HEADER, BlockHeader, Receipt, decode, decode_receipt, encode
 from pyeth.state import State
 
 BLOCKHASH_WINDOW: Final = 256
@@ -173,8 +173,7 @@ class Chain:
         body = self.store.get_body(block_hash)
         if header is None or body is None:
             return None
-        transactions, ommers, withdrawals = decode_body(body)
-        return Block(header, transactions, ommers, withdrawals)
+        return decode_body(header, body)
 
     def canonical_hash(self, number: int) -> bytes | None:
         """The hash of canonical block `number`, or None above the head."""
@@ -289,7 +288,7 @@ class Chain:
                 block.header_rlp or encode(header, HEADER),
             )
             store.put_body(block_hash, encode(encode_body(block)))
-            store.put_receipts(block_hash, encode([encode_receipt(r) for r in result.receipts]))
+            store.put_receipts(block_hash, encode(result.encoded_receipts()))
             candidate = Tip(block_hash, header.number, score)
             head_score = store.get_score(self._head_hash)
             assert head_score is not None
@@ -334,15 +333,15 @@ class Chain:
             )
         removed = tuple(self._with_receipts(h, known) for h in removed_hashes)
         for item in removed:
-            for tx in item.block.transactions:
-                store.delete_tx_location(tx.hash, item.block.hash)
+            for tx_hash in item.block.transaction_hashes:
+                store.delete_tx_location(tx_hash, item.block.hash)
         store.delete_canonical_above(new.number)
         added = []
         for number, block_hash in added_pairs:
             item = self._with_receipts(block_hash, known)
             store.set_canonical(number, block_hash)
-            for position, tx in enumerate(item.block.transactions):
-                store.put_tx_location(tx.hash, block_hash, position)
+            for position, tx_hash in enumerate(item.block.transaction_hashes):
+                store.put_tx_location(tx_hash, block_hash, position)
             added.append(item)
         store.set_meta("head", new.hash)
         return ChainEvent(added[-1].block, removed, tuple(added))

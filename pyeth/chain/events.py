@@ -62,7 +62,8 @@ def block_logs(
 ) -> Iterator[LogEntry]:
     """Every log of `block` with its block, transaction and index coordinates."""
     log_index = 0
-    for tx_index, (tx, receipt) in enumerate(zip(block.transactions, receipts, strict=True)):
+    hashes = block.transaction_hashes
+    for tx_index, (tx_hash, receipt) in enumerate(zip(hashes, receipts, strict=True)):
         for log in receipt.logs:
-            yield LogEntry(log, block.hash, block.number, tx.hash, tx_index, log_index, removed)
+            yield LogEntry(log, block.hash, block.number, tx_hash, tx_index, log_index, removed)
             log_index += 1

@@ -20,8 +20,8 @@ from evm.forks import ForkRules
 from evm.frame import BlockEnv, Message, TxEnv
 from evm.gas import MAX_BLOB_GAS_PER_BLOCK
 from evm.interpreter import process_message
-from pyeth.chain.blocks import Block
-from pyeth.chain.receipts import combine_blooms, make_receipt, receipts_root
+from pyeth.chain.blocks import Block, indexed_root
+from pyeth.chain.receipts import combine_blooms, encode_receipt_fast, make_receipt
 from pyeth.errors import InvalidBlock, InvalidTransaction
 from pyeth.fees import blob_base_fee, blob_gas
 from pyeth.sedes import BlockHeader, Receipt, Withdrawal
@@ -44,14 +44,21 @@ class BlockResult:
     results: list[TransactionResult] = field(default_factory=list)
     gas_used: int = 0
     blob_gas_used: int = 0
+    _encoded: list[bytes] = field(default_factory=list, repr=False)
 
     @property
     def logs_bloom(self) -> bytes:
         return combine_blooms(r.logs_bloom for r in self.receipts)
 
+    def encoded_receipts(self) -> list[bytes]:
+        """The receipts as the trie and the store hold them, encoded once."""
+        if len(self._encoded) != len(self.receipts):
+            self._encoded = [encode_receipt_fast(r) for r in self.receipts]
+        return self._encoded
+
     @property
     def receipts_root(self) -> bytes:
-        return receipts_root(self.receipts)
+        return indexed_root(self.encoded_receipts())
 
 
 def block_env(header: BlockHeader, chain_id: int, block_hashes: Sequence[bytes]) -> BlockEnv:

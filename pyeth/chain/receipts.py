@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from pyeth.chain.blocks import indexed_root
 from pyeth.hashing import keccak256
 from pyeth.sedes import Log, Receipt, encode_receipt
+from pyeth.trie.nodes import rlp_bytes, rlp_list
 
 BLOOM_BYTES = 256
 EMPTY_BLOOM = bytes(BLOOM_BYTES)
@@ -63,6 +64,29 @@ def make_receipt(
         logs=logs,
         tx_type=tx_type,
     )
+
+
+def encode_receipt_fast(receipt: Receipt) -> bytes:
+    """`pyeth.sedes.encode_receipt` for receipts this node built (status 0/1, well-formed logs),
+    written with the trie's RLP primitives: pyrlp took 160 us per receipt, most of import time
+    after execution."""
+    status = b"\x01" if receipt.status == 1 else b""
+    logs = b"".join(
+        rlp_list(
+            rlp_bytes(log.address)
+            + rlp_list(b"".join(rlp_bytes(topic) for topic in log.topics))
+            + rlp_bytes(log.data)
+        )
+        for log in receipt.logs
+    )
+    gas = receipt.cumulative_gas_used
+    body = rlp_list(
+        rlp_bytes(status)
+        + rlp_bytes(gas.to_bytes((gas.bit_length() + 7) // 8, "big"))
+        + rlp_bytes(receipt.logs_bloom)
+        + rlp_list(logs)
+    )
+    return body if receipt.tx_type == 0 else bytes((receipt.tx_type,)) + body
 
 
 def receipts_root(receipts: Sequence[Receipt]) -> bytes:

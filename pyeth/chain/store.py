@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
+from pyeth.db.sqlite import TABLE as NODE_TABLE
 from pyeth.db.sqlite import SqliteNodeStore
 
 SCHEMA_VERSION: Final = 1
@@ -54,7 +55,7 @@ class ChainStore:
         self.connection.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache
         for statement in _SCHEMA:
             self.connection.execute(statement)
-        self.nodes = SqliteNodeStore(self.connection)
+        self.nodes = BufferedNodeStore(SqliteNodeStore(self.connection))
         self._depth = 0
         version = self.get_meta("schema")
         if version is None:
@@ -94,8 +95,10 @@ class ChainStore:
         self._depth = 1
         try:
             yield
+            self.nodes.write()
         except BaseException:
             self._depth = 0
+            self.nodes.discard()
             self.connection.execute("ROLLBACK")
             raise
         self._depth = 0
@@ -219,3 +222,39 @@ class ChainStore:
     def get_meta(self, key: str) -> bytes | None:
         row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else bytes(row[0])
+
+
+class BufferedNodeStore:
+    """Trie nodes and code written during a block, kept in a dict and inserted into SQLite in one
+    `executemany` when the block's transaction commits (one statement per node cost more than
+    the hashing). Reads see the pending writes first."""
+
+    def __init__(self, backing: SqliteNodeStore) -> None:
+        self.backing = backing
+        self._pending: dict[bytes, bytes] = {}
+
+    def get(self, key: bytes) -> bytes | None:
+        value = self._pending.get(key)
+        return value if value is not None else self.backing.get(key)
+
+    def put(self, key: bytes, value: bytes) -> None:
+        self._pending[key] = value
+
+    def delete(self, key: bytes) -> None:
+        self._pending.pop(key, None)
+        self.backing.delete(key)
+
+    def write(self) -> None:
+        """Insert the pending nodes (inside the caller's database transaction)."""
+        if self._pending:
+            self.backing.connection.executemany(
+                f"INSERT OR REPLACE INTO {NODE_TABLE} (hash, node) VALUES (?, ?)",
+                self._pending.items(),
+            )
+            self._pending.clear()
+
+    def discard(self) -> None:
+        self._pending.clear()
+
+    def __len__(self) -> int:
+        return len(self.backing) + len(self._pending)

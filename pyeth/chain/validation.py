@@ -17,7 +17,7 @@ from evm.gas import GAS_PER_BLOB, MAX_BLOB_GAS_PER_BLOCK, TARGET_BLOB_GAS_PER_BL
 from pyeth.chain.blocks import (
     EMPTY_OMMERS_HASH,
     Block,
-    transactions_root,
+    block_transactions_root,
     withdrawals_root,
 )
 from pyeth.errors import InvalidBlock
@@ -130,7 +130,7 @@ def validate_body(block: Block) -> None:
     header = block.header
     if block.ommers:
         raise InvalidBlock(f"ommers not allowed after the merge: {len(block.ommers)} given")
-    if transactions_root(block.transactions) != header.transactions_root:
+    if block_transactions_root(block) != header.transactions_root:
         raise InvalidBlock("invalid transactions root: the body's transactions do not match")
     if block.withdrawals is None:
         raise InvalidBlock("withdrawals missing from the body")

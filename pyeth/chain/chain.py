@@ -242,22 +242,19 @@ class Chain:
         state = self._states.pop(parent.state_root, None)
         if state is None:
             state = State.at_root(self.store.nodes, parent.state_root)
-        try:
-            hashes = _LazyHashes(self, header.parent_hash, parent.number)
-            result = apply_block(state, block, rules, self.chain_id, hashes)
-            validate_execution(
-                header,
-                result.gas_used,
-                result.blob_gas_used,
-                result.receipts_root,
-                result.logs_bloom,
-                state.state_root(),
-            )
-            event = self._commit(block, parent, state, result)
-        except BaseException:
-            # The state may be half-applied, or may think nodes are stored that were rolled back.
-            self._states.clear()
-            raise
+        # From here on `state` is this block's: if anything fails it is dropped, not cached
+        # again, since it may be half-applied or think nodes are stored that were rolled back.
+        hashes = _LazyHashes(self, header.parent_hash, parent.number)
+        result = apply_block(state, block, rules, self.chain_id, hashes)
+        validate_execution(
+            header,
+            result.gas_used,
+            result.blob_gas_used,
+            result.receipts_root,
+            result.logs_bloom,
+            state.state_root(),
+        )
+        event = self._commit(block, parent, state, result)
         self._remember_header(block_hash, header)
         if len(state.accounts()) <= STATE_CACHE_MAX_ACCOUNTS:
             self._states[header.state_root] = state

@@ -150,3 +150,20 @@ def test_unreadable_files(tmp_path: Path) -> None:
     bad.write_text(json.dumps([1]))
     with pytest.raises(InvalidGenesis, match="JSON object"):
         load_genesis(bad)
+
+
+def test_dev_keys_in_readme_fund_dev_accounts() -> None:
+    from pyeth.keys import private_key_to_address
+
+    genesis = load_genesis(DEV_GENESIS)
+    rows = [
+        line.split("|")
+        for line in (DEV_GENESIS.parent / "README.md").read_text().splitlines()
+        if line.startswith("| ") and "`0x" in line
+    ]
+    assert len(rows) == 10
+    for row in rows:
+        address = bytes.fromhex(row[2].strip(" `")[2:])
+        key = bytes.fromhex(row[3].strip(" `")[2:])
+        assert private_key_to_address(key) == address
+        assert genesis.alloc[address].balance == 10_000 * 10**18

@@ -17,11 +17,14 @@ from chain_helpers import (
     token_transfer,
     transfer,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pyeth.chain import Chain, ChainEvent, GenesisMismatch, HeaviestChain, encode_block
 from pyeth.chain.builder import build_block
 from pyeth.errors import InvalidBlock
 from pyeth.hashing import keccak256
+from pyeth.sedes import Withdrawal
 from pyeth.state import Account
 
 TABLES = ("headers", "bodies", "receipts", "canonical", "tx_index", "meta", "trie_nodes")
@@ -226,3 +229,28 @@ def test_in_memory_chains_are_separate() -> None:
     extend(one, 1)
     assert two.head.number == 0
     assert keccak256(b"") != one.head_hash
+
+
+_FUZZ_CHAIN = Chain.open(None, make_genesis())
+_FUZZ_BLOCK = encode_block(
+    build_block(
+        _FUZZ_CHAIN,
+        [transfer(0, 0, ADDRESSES[1]), token_transfer(1, 0, ADDRESSES[2], 1)],
+        withdrawals=[Withdrawal(0, 1, ADDRESSES[3], 2)],
+    ).block
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(_FUZZ_BLOCK) - 1), st.integers(0, 255)), max_size=3))
+def test_mangled_blocks_only_raise_invalid_block(edits: list[tuple[int, int]]) -> None:
+    raw = bytearray(_FUZZ_BLOCK)
+    for position, value in edits:
+        raw[position] = value
+    before = _FUZZ_CHAIN.head_hash
+    try:
+        result = _FUZZ_CHAIN.import_block(bytes(raw))
+    except InvalidBlock:
+        assert _FUZZ_CHAIN.head_hash == before
+    else:
+        assert bytes(raw) == _FUZZ_BLOCK or result.already_known or result.is_head

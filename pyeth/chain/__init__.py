@@ -11,9 +11,11 @@ Modules, by job:
 - `forkchoice`: head policies and the canonical-chain change of a reorg.
 - `events`: what subscribers hear when the head moves (blocks and logs, removed or added).
 - `chain`: `Chain`, which ties them together.
+- `builder`: `build_block`, a valid block from candidate transactions (sealers, tests).
 """
 
 from pyeth.chain.blocks import Block, decode_block, encode_block
+from pyeth.chain.builder import BuiltBlock, build_block
 from pyeth.chain.chain import Chain, GenesisMismatch, ImportResult
 from pyeth.chain.events import BlockWithReceipts, ChainEvent, LogEntry
 from pyeth.chain.forkchoice import ForkChoice, HeaviestChain, NewestBlock
@@ -23,6 +25,7 @@ from pyeth.chain.store import ChainStore
 __all__ = [
     "Block",
     "BlockWithReceipts",
+    "BuiltBlock",
     "Chain",
     "ChainConfig",
     "ChainEvent",
@@ -35,6 +38,7 @@ __all__ = [
     "InvalidGenesis",
     "LogEntry",
     "NewestBlock",
+    "build_block",
     "decode_block",
     "encode_block",
     "load_genesis",

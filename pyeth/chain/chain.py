@@ -27,7 +27,13 @@ from pyeth.chain.forkchoice import ForkChoice, NewestBlock, Tip, find_reorg
 from pyeth.chain.genesis import ChainConfig, Genesis
 from pyeth.chain.processing import BlockResult, apply_block
 from pyeth.chain.store import ChainStore
-from pyeth.chain.validation import validate_body, validate_execution, validate_header
+from pyeth.chain.validation import (
+    HeaderRules,
+    validate_body,
+    validate_execution,
+    validate_header,
+    validate_proof_of_stake,
+)
 from pyeth.errors import DecodingError, InvalidBlock, PyethError
 from pyeth.hashing import keccak256
 from pyeth.sedes import HEADER, BlockHeader, Receipt, decode, decode_receipt, encode
@@ -61,16 +67,22 @@ class Chain:
         store: the database; opening a fresh one writes the genesis block.
         genesis: the chain's genesis; must match the one a non-empty store was created with.
         fork_choice: the head rule; `NewestBlock` by default (the imported block is the head).
+        consensus: the consensus engine's header rules; proof of stake by default.
     """
 
     def __init__(
-        self, store: ChainStore, genesis: Genesis, fork_choice: ForkChoice | None = None
+        self,
+        store: ChainStore,
+        genesis: Genesis,
+        fork_choice: ForkChoice | None = None,
+        consensus: HeaderRules = validate_proof_of_stake,
     ) -> None:
         self.store = store
         self.genesis = genesis
         self.config: ChainConfig = genesis.config
         self.chain_id = genesis.config.chain_id
         self.fork_choice: ForkChoice = fork_choice or NewestBlock()
+        self.consensus = consensus
         self._headers: OrderedDict[bytes, BlockHeader] = OrderedDict()
         self._states: OrderedDict[bytes, State] = OrderedDict()
         self._subscribers: list[Callable[[ChainEvent], None]] = []
@@ -95,9 +107,10 @@ class Chain:
         datadir: str | Path | None,
         genesis: Genesis,
         fork_choice: ForkChoice | None = None,
+        consensus: HeaderRules = validate_proof_of_stake,
     ) -> Chain:
         """The chain stored under `datadir`, created if new; in memory when datadir is None."""
-        return cls(ChainStore.in_datadir(datadir), genesis, fork_choice)
+        return cls(ChainStore.in_datadir(datadir), genesis, fork_choice, consensus)
 
     def close(self) -> None:
         self.store.close()
@@ -236,7 +249,7 @@ class Chain:
         parent = self.get_header(header.parent_hash)
         if parent is None:
             raise InvalidBlock(f"unknown parent 0x{header.parent_hash.hex()}")
-        validate_header(header, parent)
+        validate_header(header, parent, self.consensus)
         validate_body(block)
         rules = rules_for(self.config.fork_at(header.number, header.timestamp))
         state = self._states.pop(parent.state_root, None)

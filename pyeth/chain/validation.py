@@ -2,15 +2,16 @@
 and the result of executing a block against its header. Each failure raises
 `pyeth.errors.InvalidBlock` whose message starts with the rule broken.
 
-The rules are Cancun's after the merge: EIP-1559 base fee and gas limit bounds, EIP-4844 blob
-gas accounting, EIP-4895 withdrawals root, EIP-4788 parent beacon root present, and EIP-3675's
-empty ommers, zero difficulty and zero nonce. This module reads no database and runs no EVM;
+The rules are Cancun's: EIP-1559 base fee and gas limit bounds, EIP-4844 blob gas accounting,
+EIP-4895 withdrawals root, EIP-4788 parent beacon root present; the consensus part of a header
+is a pluggable `HeaderRules` function, by default EIP-3675's proof of stake (empty ommers, zero
+difficulty and nonce, short extra data). This module reads no database and runs no EVM;
 it compares values the chain hands it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from evm.gas import GAS_PER_BLOB, MAX_BLOB_GAS_PER_BLOCK, TARGET_BLOB_GAS_PER_BLOCK
@@ -67,8 +68,30 @@ def check_gas_limit(gas_limit: int, parent_gas_limit: int) -> None:
         raise InvalidBlock(f"invalid gas limit: {gas_limit} below the minimum {MIN_GAS_LIMIT}")
 
 
-def validate_header(header: BlockHeader, parent: BlockHeader) -> None:
-    """Check `header` against its parent's header under Cancun's proof-of-stake rules."""
+HeaderRules = Callable[[BlockHeader, BlockHeader], None]
+
+
+def validate_proof_of_stake(header: BlockHeader, parent: BlockHeader) -> None:
+    """The consensus part of a header after the merge (EIP-3675): no work, no ommers, and at
+    most 32 bytes of extra data. A Clique chain plugs in its own rules instead (signer seal in
+    the extra data, difficulty 1 or 2, votes in the nonce)."""
+    if len(header.extra_data) > MAX_EXTRA_DATA_SIZE:
+        raise InvalidBlock(
+            f"extra data too long: {len(header.extra_data)} bytes > {MAX_EXTRA_DATA_SIZE}"
+        )
+    if header.difficulty != 0:
+        raise InvalidBlock(f"difficulty must be 0 after the merge, got {header.difficulty}")
+    if header.nonce != ZERO_NONCE:
+        raise InvalidBlock("nonce must be zero after the merge")
+    if header.ommers_hash != EMPTY_OMMERS_HASH:
+        raise InvalidBlock("ommers hash must be the empty list's after the merge")
+
+
+def validate_header(
+    header: BlockHeader, parent: BlockHeader, consensus: HeaderRules = validate_proof_of_stake
+) -> None:
+    """Check `header` against its parent's header: Cancun's execution-layer rules, and the
+    consensus engine's (`consensus`, proof of stake by default)."""
     if header.parent_hash != parent.hash:
         raise InvalidBlock("unknown parent: the parent hash is not the given parent's")
     if header.number != parent.number + 1:
@@ -81,20 +104,10 @@ def validate_header(header: BlockHeader, parent: BlockHeader) -> None:
         )
     if header.timestamp > MAX_UINT64:
         raise InvalidBlock("timestamp does not fit in 64 bits")
-    if len(header.extra_data) > MAX_EXTRA_DATA_SIZE:
-        raise InvalidBlock(
-            f"extra data too long: {len(header.extra_data)} bytes > {MAX_EXTRA_DATA_SIZE}"
-        )
     check_gas_limit(header.gas_limit, parent.gas_limit)
     if header.gas_used > header.gas_limit:
         raise InvalidBlock(f"gas used {header.gas_used} above gas limit {header.gas_limit}")
-    # Proof of stake (EIP-3675): no work, no ommers.
-    if header.difficulty != 0:
-        raise InvalidBlock(f"difficulty must be 0 after the merge, got {header.difficulty}")
-    if header.nonce != ZERO_NONCE:
-        raise InvalidBlock("nonce must be zero after the merge")
-    if header.ommers_hash != EMPTY_OMMERS_HASH:
-        raise InvalidBlock("ommers hash must be the empty list's after the merge")
+    consensus(header, parent)
     # Fields later forks added must all be there.
     if (
         header.base_fee_per_gas is None

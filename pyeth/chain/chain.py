@@ -354,7 +354,8 @@ class Chain:
                 store.put_tx_location(tx_hash, block_hash, position)
             added.append(item)
         store.set_meta("head", new.hash)
-        return ChainEvent(added[-1].block, removed, tuple(added))
+        head = added[-1].block if added else self._with_receipts(new.hash, known).block
+        return ChainEvent(head, removed, tuple(added))
 
     def _require_parent(self, block_hash: bytes) -> bytes:
         parent = self.store.get_parent(block_hash)

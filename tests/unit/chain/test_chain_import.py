@@ -171,6 +171,20 @@ def test_reorg_rewrites_indexes_and_emits_removed_logs(chain: Chain) -> None:
     assert chain.head_state().get_nonce(ADDRESSES[0]) == 2
 
 
+def test_set_head_back_to_an_ancestor(chain: Chain) -> None:
+    txs = [[transfer(0, 0, ADDRESSES[1])], [transfer(0, 1, ADDRESSES[1])]]
+    a1, a2 = extend(chain, 2, txs_per_block=txs)
+    event = chain.set_head(a1.hash)
+    assert event is not None and event.head.hash == a1.hash
+    assert [i.block.hash for i in event.removed] == [a2.hash] and event.added == ()
+    assert chain.canonical_hash(2) is None
+    assert chain.get_transaction_location(txs[1][0].hash) is None
+    assert chain.head_state().get_nonce(ADDRESSES[0]) == 1
+    assert chain.set_head(a1.hash) is None
+    (b2,) = extend(chain, 1, txs_per_block=[[transfer(0, 1, ADDRESSES[2])]], timestamp_step=5)
+    assert chain.head_hash == b2.hash and chain.has_block(a2.hash)
+
+
 def test_heaviest_chain_keeps_head_on_ties(chain: Chain) -> None:
     chain.fork_choice = HeaviestChain()
     genesis = chain.head_hash

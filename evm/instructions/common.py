@@ -7,8 +7,9 @@ from evm.gas import memory_cost
 UINT256_MAX = 2**256 - 1
 UINT256_CEILING = 2**256
 SIGN_BIT = 2**255
-# Offsets beyond this cannot be paid for with any real gas limit; checking keeps int sizes sane.
-MAX_MEMORY_END = 2**40
+# Memory ending beyond 4 GiB would cost about 3.6e13 gas, beyond any real block gas limit: treat it
+# as out of gas before trying to allocate it (a run with an absurd gas limit must not exhaust RAM).
+MAX_MEMORY_END = 2**32
 
 
 def charge(frame: Frame, amount: int) -> None:

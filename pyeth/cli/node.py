@@ -1,18 +1,188 @@
-"""`pyeth node`: not built yet; it says so and points at what exists."""
+"""`pyeth node`: run a dev node (chain id 1337, ten funded accounts of the standard test
+mnemonic, a block per transaction) with JSON-RPC over HTTP and WebSocket on one port.
+
+This module turns arguments into a `NodeConfig` and `ServerSettings`, prints the banner, serves
+until interrupted and prints a line per sealed block; the node and the server do the work.
+"""
+
+from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import signal
 import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from pyeth import __version__
+from pyeth.accounts import DEFAULT_ACCOUNT_COUNT, DEFAULT_MNEMONIC, DERIVATION_PATH
+from pyeth.address import to_checksum_address
+from pyeth.chain import ChainEvent, GenesisMismatch, InvalidGenesis, load_genesis
+from pyeth.node import DEV_CHAIN_ID, Node, NodeConfig
+from pyeth.rpc.server import DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY, ServerSettings, init
+
+ETHER = 10**18
 
 
-def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    parser = commands.add_parser("node", help="(node: coming in a later release)")
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "node",
+        help="run a dev node with JSON-RPC (HTTP and WebSocket) on 127.0.0.1:8545",
+        description="A local dev chain: funded accounts from a mnemonic, a block sealed for "
+        "each transaction (or every --block-time seconds), JSON-RPC 2.0 over HTTP and "
+        "WebSocket on one port. In memory unless --datadir is given.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8545, help="port for HTTP and WebSocket")
+    parser.add_argument("--chain-id", type=int, default=DEV_CHAIN_ID, help="chain id (1337)")
+    parser.add_argument(
+        "--mnemonic", default=DEFAULT_MNEMONIC, help="BIP-39 mnemonic of the accounts"
+    )
+    parser.add_argument(
+        "--accounts", type=int, default=DEFAULT_ACCOUNT_COUNT, help="number of dev accounts"
+    )
+    parser.add_argument(
+        "--balance", type=int, default=10_000, help="ether given to each dev account"
+    )
+    parser.add_argument(
+        "--block-time",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seal a block every SECONDS instead of one per transaction",
+    )
+    parser.add_argument("--datadir", type=Path, default=None, help="keep the chain here")
+    parser.add_argument(
+        "--genesis", type=Path, default=None, help="a genesis.json instead of the dev chain"
+    )
+    parser.add_argument(
+        "--cors",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="allow browser requests from ORIGIN (repeatable; '*' for any). Off by default",
+    )
+    parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, help="request bytes")
+    parser.add_argument("--max-batch", type=int, default=DEFAULT_MAX_BATCH, help="batch calls")
+    parser.add_argument("--quiet", action="store_true", help="print no banner or block lines")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    print(
-        "pyeth node is not built yet. Available now: pyeth statetest, pyeth run "
-        "(see pyeth --help).",
-        file=sys.stderr,
+    if args.accounts < 0 or args.accounts > 10_000:
+        print("pyeth node: --accounts must be within 0..10000", file=sys.stderr)
+        return 2
+    if args.chain_id <= 0:
+        print("pyeth node: --chain-id must be positive", file=sys.stderr)
+        return 2
+    try:
+        genesis = None if args.genesis is None else load_genesis(args.genesis)
+        config = NodeConfig(
+            chain_id=args.chain_id,
+            mnemonic=args.mnemonic,
+            account_count=args.accounts,
+            balance=args.balance * ETHER,
+            block_time=args.block_time if args.block_time and args.block_time > 0 else None,
+            datadir=args.datadir,
+            genesis=genesis,
+        )
+        node = Node(config)
+    except (InvalidGenesis, GenesisMismatch) as exc:
+        print(f"pyeth node: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # an invalid mnemonic
+        print(f"pyeth node: {exc}", file=sys.stderr)
+        return 2
+    settings = ServerSettings(
+        max_body_bytes=args.max_body, max_batch=args.max_batch, cors_origins=tuple(args.cors)
     )
+    try:
+        return asyncio.run(serve(node, settings, args.host, args.port, args.quiet))
+    finally:
+        node.close()
+
+
+async def serve(node: Node, settings: ServerSettings, host: str, port: int, quiet: bool) -> int:
+    """Serve until SIGINT or SIGTERM."""
+    runner = web.AppRunner(init(node, settings), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        print(f"pyeth node: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    if not quiet:
+        print(banner(node, host, port), flush=True)
+        node.subscribe_heads(_print_block)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
     return 0
+
+
+def banner(node: Node, host: str, port: int) -> str:
+    """What the node prints at start, in anvil's layout: accounts, keys, wallet, chain."""
+    head = node.chain.head
+    lines = [
+        "",
+        f"pyeth node v{__version__}: a local dev chain",
+        "",
+    ]
+    if len(node.accounts):
+        balance = node.chain.head_state()
+        lines += ["Available Accounts", "==================", ""]
+        for index, account in enumerate(node.accounts):
+            ether = balance.get_balance(account.address) / ETHER
+            lines.append(f"({index}) {account.checksum_address} ({ether:g} ETH)")
+        lines += ["", "Private Keys", "==================", ""]
+        for index, account in enumerate(node.accounts):
+            lines.append(f"({index}) 0x{account.private_key.hex()}")
+        lines += [
+            "",
+            "Wallet",
+            "==================",
+            f"Mnemonic:          {node.config.mnemonic}",
+            f"Derivation path:   {DERIVATION_PATH.format(index='')}",
+            "",
+            "These keys are public. Never send real funds to them.",
+        ]
+    mining = (
+        "automine (a block per transaction)"
+        if node.block_time is None
+        else f"a block every {node.block_time:g} s"
+    )
+    lines += [
+        "",
+        f"Chain ID:          {node.chain_id}",
+        f"Base fee:          {head.base_fee_per_gas}",
+        f"Gas limit:         {head.gas_limit}",
+        f"Coinbase:          {to_checksum_address(node.sealer.coinbase)}",
+        f"Sealing:           {mining}",
+        f"Storage:           {node.config.datadir or 'in memory'}",
+        "",
+        f"Listening on http://{host}:{port} and ws://{host}:{port}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _print_block(event: ChainEvent) -> None:
+    for item in event.added:
+        block = item.block
+        for tx_hash, receipt in zip(block.transaction_hashes, item.receipts, strict=True):
+            status = "ok" if receipt.status == 1 else "failed"
+            print(f"    Transaction: 0x{tx_hash.hex()} ({status})")
+        print(
+            f"Block {block.number}: {len(block.transactions)} transaction(s), "
+            f"gas used {block.header.gas_used}, 0x{block.hash.hex()}",
+            flush=True,
+        )

@@ -1,0 +1,104 @@
+"""Dev accounts: keys derived from a BIP-39 mnemonic along m/44'/60'/0'/0/i (as anvil and Hardhat
+derive them, so the same mnemonic gives the same addresses), and the message signatures a wallet
+makes with them: eth_sign / personal_sign (EIP-191) and eth_signTypedData_v4 (EIP-712).
+
+Key derivation and typed-data hashing come from eth-account, not from code written here. This
+module holds keys; it does not decide who may use them (the node unlocks them in dev mode only)
+and it never signs transactions itself (`pyeth.transactions.sign_transaction` does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
+from eth_account.messages import encode_typed_data
+
+from pyeth.address import to_checksum_address
+from pyeth.hashing import keccak256
+from pyeth.keys import private_key_to_address, sign
+
+DEFAULT_MNEMONIC: Final = "test test test test test test test test test test test junk"
+DEFAULT_ACCOUNT_COUNT: Final = 10
+DERIVATION_PATH: Final = "m/44'/60'/0'/0/{index}"
+DEV_BALANCE: Final = 10_000 * 10**18  # 10,000 ETH in wei
+
+
+@dataclass(frozen=True, slots=True)
+class DevAccount:
+    """One unlocked account: its address and its private key."""
+
+    address: bytes
+    private_key: bytes
+
+    @property
+    def checksum_address(self) -> str:
+        return to_checksum_address(self.address)
+
+
+def derive_accounts(
+    mnemonic: str = DEFAULT_MNEMONIC, count: int = DEFAULT_ACCOUNT_COUNT
+) -> list[DevAccount]:
+    """The first `count` accounts of `mnemonic` (BIP-39 seed, no passphrase; BIP-32 path
+    m/44'/60'/0'/0/i).
+
+    Raises:
+        ValueError: the mnemonic is not a valid BIP-39 phrase (unknown words, bad checksum).
+    """
+    seed = seed_from_mnemonic(" ".join(mnemonic.split()), "")
+    accounts = []
+    for index in range(count):
+        key = key_from_seed(seed, DERIVATION_PATH.format(index=index))
+        accounts.append(DevAccount(private_key_to_address(key), key))
+    return accounts
+
+
+class Keyring:
+    """The unlocked accounts by address, in derivation order."""
+
+    def __init__(self, accounts: Sequence[DevAccount] = ()) -> None:
+        self._accounts = {account.address: account for account in accounts}
+
+    def __iter__(self) -> Iterator[DevAccount]:
+        return iter(self._accounts.values())
+
+    def __len__(self) -> int:
+        return len(self._accounts)
+
+    def __contains__(self, address: object) -> bool:
+        return address in self._accounts
+
+    @property
+    def addresses(self) -> list[bytes]:
+        return list(self._accounts)
+
+    def get(self, address: bytes) -> DevAccount | None:
+        return self._accounts.get(address)
+
+
+def eip191_hash(message: bytes) -> bytes:
+    """The hash `personal_sign` and `eth_sign` sign: keccak256 of
+    "\\x19Ethereum Signed Message:\\n" + len(message) + message."""
+    prefix = b"\x19Ethereum Signed Message:\n" + str(len(message)).encode()
+    return keccak256(prefix + message)
+
+
+def typed_data_hash(typed_data: Mapping[str, Any]) -> bytes:
+    """The EIP-712 hash of a full typed-data document (types, primaryType, domain, message).
+
+    Raises:
+        ValueError: the document is malformed (eth-account's validation errors, re-raised).
+    """
+    try:
+        signable = encode_typed_data(full_message=dict(typed_data))
+    except Exception as exc:  # eth-account raises assorted errors for malformed documents
+        raise ValueError(f"invalid typed data: {exc}") from None
+    return keccak256(b"\x19" + signable.version + signable.header + signable.body)
+
+
+def sign_hash(message_hash: bytes, private_key: bytes) -> bytes:
+    """A 65-byte r || s || v signature with v = 27/28, as wallets return it."""
+    y_parity, r, s = sign(message_hash, private_key)
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([27 + y_parity])

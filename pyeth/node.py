@@ -1,0 +1,246 @@
+"""The node: wires the chain, the transaction pool, the sealer and the dev accounts, and owns the
+background work of the event loop (interval sealing).
+
+Everything at the edge (the JSON-RPC server now, the p2p layer later) goes through the narrow
+interface here: `submit_transaction` (into the pool, sealed at once under automine),
+`import_block` (a block from elsewhere), `subscribe_heads` / `subscribe_pending` (head changes
+with their logs, transactions that became pending), and read access to `chain` and `pool`.
+The node runs on one thread: the chain is not thread-safe, and every call here is made from
+the event loop that `running()` was entered on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Final
+
+from evm.forks import ForkRules, rules_for
+from evm.frame import BlockEnv
+from pyeth.accounts import (
+    DEFAULT_ACCOUNT_COUNT,
+    DEFAULT_MNEMONIC,
+    DEV_BALANCE,
+    DevAccount,
+    Keyring,
+    derive_accounts,
+)
+from pyeth.chain import Block, Chain, ChainEvent, Genesis, ImportResult, load_genesis
+from pyeth.chain.processing import block_env
+from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
+from pyeth.consensus.dev import DevSealer, SealResult
+from pyeth.fees import blob_base_fee
+from pyeth.hashing import keccak256
+from pyeth.sedes import BlockHeader
+from pyeth.state import Account, State
+from pyeth.transactions import Transaction, decode_transaction
+from pyeth.txpool import DEFAULT_MAX_SIZE, PooledTransaction, TxPool
+
+DEV_GENESIS_PATH: Final = Path(__file__).resolve().parent.parent / "genesis" / "dev.json"
+DEV_CHAIN_ID: Final = 1337
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeConfig:
+    """How to run a node. `block_time` None means automine (a block per transaction)."""
+
+    chain_id: int = DEV_CHAIN_ID
+    mnemonic: str = DEFAULT_MNEMONIC
+    account_count: int = DEFAULT_ACCOUNT_COUNT
+    balance: int = DEV_BALANCE
+    block_time: float | None = None
+    datadir: Path | None = None
+    genesis: Genesis | None = None  # a custom chain instead of the dev one
+    dev: bool = True  # unlock the derived accounts for eth_sendTransaction and signing
+    coinbase: bytes = bytes(20)
+    txpool_size: int = DEFAULT_MAX_SIZE
+
+
+def dev_genesis(chain_id: int, accounts: list[DevAccount], balance: int) -> Genesis:
+    """`genesis/dev.json` with this chain id and these accounts funded (its system contracts
+    kept)."""
+    base = load_genesis(DEV_GENESIS_PATH)
+    alloc = {address: account for address, account in base.alloc.items() if account.code}
+    for account in accounts:
+        alloc[account.address] = Account(balance=balance)
+    return replace(base, config=replace(base.config, chain_id=chain_id), alloc=alloc)
+
+
+class Node:
+    """A chain with a pool, a sealer and (in dev mode) unlocked accounts.
+
+    Raises (on construction):
+        GenesisMismatch: `config.datadir` holds another chain.
+        ValueError: the mnemonic is not a valid BIP-39 phrase.
+    """
+
+    def __init__(self, config: NodeConfig | None = None) -> None:
+        config = config or NodeConfig()
+        self.config = config
+        derived = derive_accounts(config.mnemonic, config.account_count)
+        genesis = config.genesis or dev_genesis(config.chain_id, derived, config.balance)
+        self.accounts = Keyring(derived if config.dev else ())
+        self.chain = Chain.open(config.datadir, genesis)
+        self.pool = TxPool(self.chain, max_size=config.txpool_size)
+        self.sealer = DevSealer(self.chain, self.pool, coinbase=config.coinbase)
+        self.automine = config.block_time is None
+        self.block_time = config.block_time
+        self._head_listeners: list[Callable[[ChainEvent], None]] = []
+        self._pending_listeners: list[Callable[[PooledTransaction], None]] = []
+        self.chain.subscribe(self._on_chain_event)
+        self.pool.subscribe(self._on_pending)
+        self._interval_task: asyncio.Task[None] | None = None
+        self._snapshots: list[bytes] = []  # head hashes, evm_snapshot id n at index n - 1
+
+    @property
+    def chain_id(self) -> int:
+        return self.chain.chain_id
+
+    def close(self) -> None:
+        self.chain.close()
+
+    # --- the interface for the edge ------------------------------------------------------
+
+    def submit_transaction(self, tx: Transaction | bytes) -> bytes:
+        """Put a signed transaction (object or wire bytes) into the pool; under automine seal
+        it into a block before returning. Returns its hash.
+
+        Raises:
+            DecodingError: the bytes are not a transaction.
+            Rejected: the pool refused it (the message says why).
+        """
+        if isinstance(tx, bytes | bytearray):
+            raw = bytes(tx)
+            tx = decode_transaction(raw)
+            entry = self.pool.add(tx, raw)
+        else:
+            entry = self.pool.add(tx)
+        if self.automine and entry.nonce < self.pool.next_nonce(entry.sender):
+            self.seal()  # it is pending (no nonce gap before it): mine it now
+        return entry.hash
+
+    def import_block(self, block: Block | bytes) -> ImportResult:
+        """Import a block from elsewhere (a peer, a test); the pool follows the head."""
+        return self.chain.import_block(block)
+
+    def seal(self, timestamp: int | None = None) -> SealResult:
+        """Seal the next block now with what the pool has pending (evm_mine, automine)."""
+        result = self.sealer.seal(timestamp)
+        for tx_hash, reason in result.dropped:
+            log.info("left out 0x%s: %s", tx_hash.hex(), reason)
+        return result
+
+    def subscribe_heads(self, callback: Callable[[ChainEvent], None]) -> Callable[[], None]:
+        """Call `callback` with each head change; returns the unsubscribe function."""
+        self._head_listeners.append(callback)
+        return lambda: self._head_listeners.remove(callback)
+
+    def subscribe_pending(
+        self, callback: Callable[[PooledTransaction], None]
+    ) -> Callable[[], None]:
+        """Call `callback` with each transaction that becomes pending in the pool."""
+        self._pending_listeners.append(callback)
+        return lambda: self._pending_listeners.remove(callback)
+
+    def _on_chain_event(self, event: ChainEvent) -> None:
+        self.pool.on_chain_event(event)
+        for callback in list(self._head_listeners):
+            callback(event)
+
+    def _on_pending(self, entry: PooledTransaction) -> None:
+        for callback in list(self._pending_listeners):
+            callback(entry)
+
+    def snapshot(self) -> int:
+        """Remember the head; returns the id `revert` takes (from 1 up)."""
+        self._snapshots.append(self.chain.head_hash)
+        return len(self._snapshots)
+
+    def revert(self, snapshot_id: int) -> bool:
+        """Move the head back to snapshot `snapshot_id` and forget it and later ones; the
+        transactions of the blocks left behind are dropped, not pooled again. False if there
+        is no such snapshot."""
+        if not 1 <= snapshot_id <= len(self._snapshots):
+            return False
+        target = self._snapshots[snapshot_id - 1]
+        del self._snapshots[snapshot_id - 1 :]
+        event = self.chain.set_head(target)
+        if event is not None:
+            self.pool.remove(h for item in event.removed for h in item.block.transaction_hashes)
+        return True
+
+    # --- background work ------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Node]:
+        """Run the node's background work (interval sealing) for the duration of the block."""
+        if self.block_time is not None:
+            self._interval_task = asyncio.create_task(self._seal_every(self.block_time))
+        try:
+            yield self
+        finally:
+            task, self._interval_task = self._interval_task, None
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+
+    async def _seal_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                self.seal()
+            except Exception:  # a sealing bug must not stop the chain for good
+                log.exception("sealing failed")
+
+    def set_block_time(self, seconds: float | None) -> None:
+        """Switch between automine (None) and interval sealing, while running."""
+        self.block_time = seconds
+        self.automine = seconds is None
+        if self._interval_task is not None:
+            self._interval_task.cancel()
+            self._interval_task = None
+        if seconds is not None:
+            self._interval_task = asyncio.get_running_loop().create_task(self._seal_every(seconds))
+
+    # --- what calls run against -----------------------------------------------------------
+
+    def rules_at(self, header: BlockHeader) -> ForkRules:
+        return rules_for(self.chain.config.fork_at(header.number, header.timestamp))
+
+    def state_at(self, header: BlockHeader) -> State:
+        """A throwaway state after block `header`."""
+        return self.chain.state_at(header.state_root)
+
+    def call_env(self, header: BlockHeader, block_hash: bytes) -> BlockEnv:
+        """The block environment for a call on the state after `header`: that block's own
+        environment, as geth runs eth_call "at" a block."""
+        hashes = (
+            self.chain.ancestor_hashes(header.parent_hash, header.number - 1)
+            if (header.number > 0)
+            else []
+        )
+        return block_env(header, self.chain_id, hashes)
+
+    def pending_env(self) -> tuple[BlockHeader, BlockEnv]:
+        """The head and the environment of the block that would be sealed next on it."""
+        head = self.chain.head
+        hashes = self.chain.ancestor_hashes(self.chain.head_hash, head.number)
+        env = BlockEnv(
+            coinbase=self.sealer.coinbase,
+            number=head.number + 1,
+            timestamp=self.sealer.next_block_timestamp(),
+            gas_limit=head.gas_limit,
+            prev_randao=keccak256(self.chain.head_hash),
+            base_fee=calc_base_fee(head),
+            chain_id=self.chain_id,
+            blob_base_fee=blob_base_fee(calc_excess_blob_gas(head)),
+            block_hashes=hashes,
+        )
+        return head, env

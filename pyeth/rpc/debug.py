@@ -1,0 +1,125 @@
+"""The debug_ namespace: geth-style struct-log traces of a mined transaction (re-executed on
+its block's state up to it) or of a call, through `evm.tracing.StructLogger`.
+
+Traces are bounded (`MAX_TRACE_STEPS`): a trace is for looking at, and a runaway loop must not
+take the node's memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from evm.tracing import StructLogger
+from pyeth.calls import CallRequest, apply_overrides, run_call
+from pyeth.chain.processing import BlockExecution
+from pyeth.rpc import params as p
+from pyeth.rpc.api import Namespace, RpcContext, optional, required
+from pyeth.rpc.errors import LIMIT_EXCEEDED, RpcError, ServerError
+from pyeth.rpc.eth import call_gas, call_setup
+from pyeth.rpc.params import LATEST, BlockRef
+from pyeth.transactions import BlobTransaction, recover_sender
+from pyeth.transition import effective_gas_price
+
+METHODS = Namespace()
+
+MAX_TRACE_STEPS: Final = 200_000
+
+
+class _TooLong(Exception):
+    pass
+
+
+def _options(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError("trace options: expected an object")
+    tracer = value.get("tracer")
+    if tracer not in (None, "structLogger", ""):
+        raise ValueError(f"tracer {tracer!r} is not supported (only the struct logger)")
+    return value
+
+
+def _trace(run: Any, options: dict[str, Any]) -> dict[str, Any]:
+    steps: list[dict[str, Any]] = []
+    keep_stack = not options.get("disableStack", False)
+
+    def emit(step: dict[str, object]) -> None:
+        if len(steps) >= MAX_TRACE_STEPS:
+            raise _TooLong
+        entry: dict[str, Any] = {
+            "pc": step["pc"],
+            "op": step["opName"],
+            "gas": int(str(step["gas"]), 16),
+            "gasCost": int(str(step["gasCost"]), 16),
+            "depth": step["depth"],
+        }
+        if keep_stack:
+            entry["stack"] = step["stack"]
+        steps.append(entry)
+
+    logger = StructLogger(emit)
+    try:
+        outcome = run(logger)
+        logger.finish()
+    except _TooLong:
+        raise RpcError(LIMIT_EXCEEDED, f"trace longer than {MAX_TRACE_STEPS} steps") from None
+    return {
+        "gas": outcome.gas_used,
+        "failed": not outcome.success,
+        "returnValue": outcome.output.hex(),
+        "structLogs": steps,
+    }
+
+
+@METHODS.method(
+    "debug_traceTransaction", required("hash", p.hash32), optional("options", _options, {})
+)
+def trace_transaction(ctx: RpcContext, tx_hash: bytes, options: dict[str, Any]) -> dict[str, Any]:
+    node = ctx.node
+    chain = node.chain
+    location = chain.get_transaction_location(tx_hash)
+    if location is None:
+        raise ServerError(f"transaction 0x{tx_hash.hex()} not found")
+    block = chain.get_block(location[0])
+    parent = None if block is None else chain.get_header(block.parent_hash)
+    if block is None or parent is None:
+        raise ServerError("block not found")
+    header = block.header
+    state = chain.state_at(parent.state_root)
+    rules = node.rules_at(header)
+    hashes = chain.ancestor_hashes(header.parent_hash, parent.number)
+    execution = BlockExecution(state, header, rules, chain.chain_id, hashes)
+    for tx in block.transactions[: location[1]]:
+        execution.apply(tx)
+    tx = block.transactions[location[1]]
+    env = execution.env
+    price = effective_gas_price(tx, env.base_fee)
+    request = CallRequest(
+        sender=recover_sender(tx),
+        to=tx.to,
+        value=tx.value,
+        data=tx.data,
+        gas=tx.gas_limit,
+        gas_price=price,
+        access_list=tx.access_list,
+        blob_hashes=tx.blob_versioned_hashes if isinstance(tx, BlobTransaction) else (),
+    )
+    return _trace(
+        lambda tracer: run_call(state, env, rules, request, tx.gas_limit, tracer), options
+    )
+
+
+@METHODS.method(
+    "debug_traceCall",
+    required("transaction", p.call_request),
+    optional("block", p.block_ref, LATEST),
+    optional("options", _options, {}),
+)
+def trace_call(
+    ctx: RpcContext, request: CallRequest, block: BlockRef, options: dict[str, Any]
+) -> dict[str, Any]:
+    state, env, rules = call_setup(ctx, block)
+    overrides = options.get("stateOverrides")
+    if overrides:
+        apply_overrides(state, p.state_overrides(overrides))
+    gas = call_gas(state, env, request)
+    return _trace(lambda tracer: run_call(state, env, rules, request, gas, tracer), options)

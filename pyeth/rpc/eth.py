@@ -1,0 +1,732 @@
+"""The eth_ namespace: chain and state queries, fees, transactions (raw and, for the unlocked dev
+accounts, signed here), calls and estimation, logs, filters and subscriptions.
+
+Block parameters: "earliest" is block 0; "latest", "safe", "finalized" and "pending" are the
+head (a dev chain finalizes at once), except that calls and estimates at "pending" run in the
+environment of the next block and eth_getTransactionCount at "pending" counts the pool. A block
+that does not exist gives null for block lookups and "header not found" for state queries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Final
+
+import rlp
+
+from evm.forks import ForkRules
+from evm.frame import BlockEnv
+from pyeth.accounts import eip191_hash, sign_hash, typed_data_hash
+from pyeth.calls import (
+    CallRequest,
+    apply_overrides,
+    create_access_list,
+    estimate_gas,
+    run_call,
+)
+from pyeth.chain import Block
+from pyeth.chain.events import block_logs
+from pyeth.chain.receipts import bloom_contains
+from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
+from pyeth.fees import blob_base_fee
+from pyeth.hashing import EMPTY_KECCAK
+from pyeth.hexutil import int_to_hex as q
+from pyeth.hexutil import to_hex
+from pyeth.rpc import params as p
+from pyeth.rpc.api import Namespace, RpcContext, optional, required
+from pyeth.rpc.errors import (
+    INVALID_PARAMS,
+    LIMIT_EXCEEDED,
+    METHOD_NOT_FOUND,
+    RpcError,
+    ServerError,
+)
+from pyeth.rpc.formats import (
+    block_json,
+    log_json,
+    receipts_json,
+    transaction_json,
+)
+from pyeth.rpc.params import LATEST, BlockRef, LogCriteria
+from pyeth.sedes import BlockHeader
+from pyeth.state import State
+from pyeth.transactions import (
+    AccessListTransaction,
+    FeeMarketTransaction,
+    LegacyTransaction,
+    Transaction,
+    encode_transaction,
+    sign_transaction,
+)
+from pyeth.trie import EMPTY_TRIE_ROOT, SecureTrie
+
+METHODS = Namespace()
+
+SUGGESTED_TIP: Final = 10**9  # 1 gwei, as anvil and geth's dev mode suggest
+RPC_GAS_CAP: Final = 50_000_000  # gas of an eth_call that names none (geth's --rpc.gascap)
+MAX_FEE_HISTORY_BLOCKS: Final = 1024
+MAX_LOG_RESULTS: Final = 10_000
+MAX_LOG_BLOCK_RANGE: Final = 100_000
+
+# --- resolving block parameters ---------------------------------------------------------
+
+
+def _number(ctx: RpcContext, ref: BlockRef) -> int | None:
+    """The canonical number `ref` names, or None if there is no such block."""
+    chain = ctx.node.chain
+    if ref.hash is not None:
+        header = chain.get_header(ref.hash)
+        if header is None:
+            return None
+        if ref.require_canonical and chain.canonical_hash(header.number) != ref.hash:
+            raise ServerError(f"hash 0x{ref.hash.hex()} is not currently canonical")
+        return header.number
+    if ref.tag == "earliest":
+        return 0
+    if ref.tag is not None:
+        return chain.head.number
+    assert ref.number is not None
+    return ref.number if ref.number <= chain.head.number else None
+
+
+def _block(ctx: RpcContext, ref: BlockRef) -> Block | None:
+    chain = ctx.node.chain
+    if ref.hash is not None:
+        if ref.require_canonical:
+            _number(ctx, ref)
+        return chain.get_block(ref.hash)
+    number = _number(ctx, ref)
+    return None if number is None else chain.get_block_by_number(number)
+
+
+def _header(ctx: RpcContext, ref: BlockRef) -> tuple[BlockHeader, bytes]:
+    """The header `ref` names and its hash; raises "header not found" when there is none."""
+    chain = ctx.node.chain
+    if ref.hash is not None:
+        _number(ctx, ref)  # requireCanonical
+        header = chain.get_header(ref.hash)
+        if header is None:
+            raise ServerError("header not found")
+        return header, ref.hash
+    number = _number(ctx, ref)
+    block_hash = None if number is None else chain.canonical_hash(number)
+    header = None if block_hash is None else chain.get_header(block_hash)
+    if header is None or block_hash is None:
+        raise ServerError("header not found")
+    return header, block_hash
+
+
+def _state(ctx: RpcContext, ref: BlockRef) -> State:
+    header, _ = _header(ctx, ref)
+    return ctx.node.state_at(header)
+
+
+def call_setup(ctx: RpcContext, ref: BlockRef) -> tuple[State, BlockEnv, ForkRules]:
+    """The state, block environment and rules a call at `ref` runs with."""
+    node = ctx.node
+    if ref.is_pending:
+        head, env = node.pending_env()
+        rules = node.rules_at(dataclasses.replace(head, number=env.number, timestamp=env.timestamp))
+        return node.state_at(head), env, rules
+    header, block_hash = _header(ctx, ref)
+    return node.state_at(header), node.call_env(header, block_hash), node.rules_at(header)
+
+
+# --- chain and client -------------------------------------------------------------------
+
+
+@METHODS.method("eth_chainId")
+def chain_id(ctx: RpcContext) -> str:
+    return q(ctx.node.chain_id)
+
+
+@METHODS.method("eth_syncing")
+def syncing(ctx: RpcContext) -> bool:
+    return False
+
+
+@METHODS.method("eth_blockNumber")
+def block_number(ctx: RpcContext) -> str:
+    return q(ctx.node.chain.head.number)
+
+
+@METHODS.method("eth_coinbase")
+def coinbase(ctx: RpcContext) -> str:
+    return to_hex(ctx.node.sealer.coinbase)
+
+
+@METHODS.method("eth_accounts")
+def accounts(ctx: RpcContext) -> list[str]:
+    return [to_hex(a) for a in ctx.node.accounts.addresses]
+
+
+# --- fees -------------------------------------------------------------------------------
+
+
+@METHODS.method("eth_gasPrice")
+def gas_price(ctx: RpcContext) -> str:
+    return q(calc_base_fee(ctx.node.chain.head) + SUGGESTED_TIP)
+
+
+@METHODS.method("eth_maxPriorityFeePerGas")
+def max_priority_fee(ctx: RpcContext) -> str:
+    return q(SUGGESTED_TIP)
+
+
+@METHODS.method("eth_blobBaseFee")
+def blob_fee(ctx: RpcContext) -> str:
+    return q(blob_base_fee(calc_excess_blob_gas(ctx.node.chain.head)))
+
+
+@METHODS.method(
+    "eth_feeHistory",
+    required("blockCount", p.uint_or_decimal),
+    required("newestBlock", p.block_number_or_tag),
+    optional("rewardPercentiles", p.percentiles),
+)
+def fee_history(
+    ctx: RpcContext, count: int, newest: BlockRef, percentiles: list[float] | None
+) -> dict[str, Any]:
+    chain = ctx.node.chain
+    newest_number = _number(ctx, newest)
+    if newest_number is None:
+        raise ServerError("header not found")
+    count = min(count, MAX_FEE_HISTORY_BLOCKS, newest_number + 1)
+    oldest = newest_number - count + 1
+    base_fees, blob_fees, ratios, blob_ratios, rewards = [], [], [], [], []
+    header = None
+    for number in range(oldest, newest_number + 1):
+        block = chain.get_block_by_number(number)
+        assert block is not None
+        header = block.header
+        base_fees.append(q(header.base_fee_per_gas or 0))
+        blob_fees.append(q(blob_base_fee(header.excess_blob_gas or 0)))
+        ratios.append(header.gas_used / header.gas_limit if header.gas_limit else 0.0)
+        blob_ratios.append((header.blob_gas_used or 0) / (6 * 131072))
+        if percentiles is not None:
+            rewards.append([q(r) for r in _rewards(ctx, block, percentiles)])
+    if header is not None:  # the block after the newest one
+        base_fees.append(q(calc_base_fee(header)))
+        blob_fees.append(q(blob_base_fee(calc_excess_blob_gas(header))))
+    out: dict[str, Any] = {
+        "oldestBlock": q(max(oldest, 0)),
+        "baseFeePerGas": base_fees,
+        "gasUsedRatio": ratios,
+        "baseFeePerBlobGas": blob_fees,
+        "blobGasUsedRatio": blob_ratios,
+    }
+    if percentiles is not None:
+        out["reward"] = rewards
+    return out
+
+
+def _rewards(ctx: RpcContext, block: Block, percentiles: list[float]) -> list[int]:
+    """Effective tips at each percentile of the block's gas, as geth weighs them."""
+    if not block.transactions:
+        return [0] * len(percentiles)
+    receipts = ctx.node.chain.get_receipts(block.hash) or ()
+    base_fee = block.header.base_fee_per_gas or 0
+    used = []
+    previous = 0
+    for tx, receipt in zip(block.transactions, receipts, strict=True):
+        used.append(
+            (
+                min(tx.max_priority_fee_per_gas, tx.max_fee_per_gas - base_fee),
+                receipt.cumulative_gas_used - previous,
+            )
+        )
+        previous = receipt.cumulative_gas_used
+    used.sort()
+    out = []
+    index, cumulative = 0, used[0][1]
+    for percentile in percentiles:
+        threshold = block.header.gas_used * percentile / 100
+        while cumulative < threshold and index < len(used) - 1:
+            index += 1
+            cumulative += used[index][1]
+        out.append(used[index][0])
+    return out
+
+
+# --- state ------------------------------------------------------------------------------
+
+
+@METHODS.method(
+    "eth_getBalance", required("address", p.address), optional("block", p.block_ref, LATEST)
+)
+def get_balance(ctx: RpcContext, address: bytes, block: BlockRef) -> str:
+    return q(_state(ctx, block).get_balance(address))
+
+
+@METHODS.method(
+    "eth_getCode", required("address", p.address), optional("block", p.block_ref, LATEST)
+)
+def get_code(ctx: RpcContext, address: bytes, block: BlockRef) -> str:
+    return to_hex(_state(ctx, block).get_code(address))
+
+
+@METHODS.method(
+    "eth_getStorageAt",
+    required("address", p.address),
+    required("slot", p.storage_slot),
+    optional("block", p.block_ref, LATEST),
+)
+def get_storage_at(ctx: RpcContext, address: bytes, slot: int, block: BlockRef) -> str:
+    return to_hex(_state(ctx, block).get_storage(address, slot).to_bytes(32, "big"))
+
+
+@METHODS.method(
+    "eth_getTransactionCount",
+    required("address", p.address),
+    optional("block", p.block_ref, LATEST),
+)
+def get_transaction_count(ctx: RpcContext, address: bytes, block: BlockRef) -> str:
+    if block.is_pending:
+        return q(ctx.node.pool.next_nonce(address))
+    return q(_state(ctx, block).get_nonce(address))
+
+
+@METHODS.method(
+    "eth_getProof",
+    required("address", p.address),
+    required("storageKeys", lambda v: _list_of(v, p.storage_slot)),
+    required("block", p.block_ref),
+)
+def get_proof(ctx: RpcContext, address: bytes, keys: list[int], block: BlockRef) -> dict[str, Any]:
+    header, _ = _header(ctx, block)
+    store = ctx.node.chain.store.nodes
+    accounts = SecureTrie(store, header.state_root)
+    encoded = accounts.get(address)
+    if encoded is None:
+        nonce, balance, storage_root, code_hash = 0, 0, EMPTY_TRIE_ROOT, EMPTY_KECCAK
+    else:
+        fields = rlp.decode(encoded)
+        nonce = int.from_bytes(fields[0], "big")
+        balance = int.from_bytes(fields[1], "big")
+        storage_root, code_hash = fields[2], fields[3]
+    storage = SecureTrie(store, storage_root)
+    storage_proof = []
+    for key in keys:
+        slot = key.to_bytes(32, "big")
+        raw = storage.get(slot) if storage_root != EMPTY_TRIE_ROOT else None
+        value = int.from_bytes(rlp.decode(raw), "big") if raw else 0
+        proof = storage.get_proof(slot) if storage_root != EMPTY_TRIE_ROOT else []
+        storage_proof.append(
+            {"key": q(key), "value": q(value), "proof": [to_hex(n) for n in proof]}
+        )
+    return {
+        "address": to_hex(address),
+        "accountProof": [to_hex(n) for n in accounts.get_proof(address)],
+        "balance": q(balance),
+        "codeHash": to_hex(code_hash),
+        "nonce": q(nonce),
+        "storageHash": to_hex(storage_root),
+        "storageProof": storage_proof,
+    }
+
+
+def _list_of(value: Any, parse: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError("expected an array")
+    return [parse(item) for item in value]
+
+
+# --- blocks and transactions --------------------------------------------------------------
+
+
+@METHODS.method(
+    "eth_getBlockByNumber",
+    required("block", p.block_number_or_tag),
+    optional("hydrated", p.boolean, False),
+)
+def get_block_by_number(ctx: RpcContext, block: BlockRef, full: bool) -> dict[str, Any] | None:
+    found = _block(ctx, block)
+    return None if found is None else block_json(found, full)
+
+
+@METHODS.method(
+    "eth_getBlockByHash", required("hash", p.hash32), optional("hydrated", p.boolean, False)
+)
+def get_block_by_hash(ctx: RpcContext, block_hash: bytes, full: bool) -> dict[str, Any] | None:
+    found = ctx.node.chain.get_block(block_hash)
+    return None if found is None else block_json(found, full)
+
+
+@METHODS.method("eth_getBlockTransactionCountByNumber", required("block", p.block_number_or_tag))
+def tx_count_by_number(ctx: RpcContext, block: BlockRef) -> str | None:
+    found = _block(ctx, block)
+    return None if found is None else q(len(found.transactions))
+
+
+@METHODS.method("eth_getBlockTransactionCountByHash", required("hash", p.hash32))
+def tx_count_by_hash(ctx: RpcContext, block_hash: bytes) -> str | None:
+    found = ctx.node.chain.get_block(block_hash)
+    return None if found is None else q(len(found.transactions))
+
+
+@METHODS.method("eth_getUncleCountByBlockNumber", required("block", p.block_number_or_tag))
+def uncle_count_by_number(ctx: RpcContext, block: BlockRef) -> str | None:
+    found = _block(ctx, block)
+    return None if found is None else q(len(found.ommers))
+
+
+@METHODS.method("eth_getUncleCountByBlockHash", required("hash", p.hash32))
+def uncle_count_by_hash(ctx: RpcContext, block_hash: bytes) -> str | None:
+    found = ctx.node.chain.get_block(block_hash)
+    return None if found is None else q(len(found.ommers))
+
+
+def _in_block(block: Block, index: int) -> dict[str, Any] | None:
+    if index >= len(block.transactions):
+        return None
+    return transaction_json(
+        block.transactions[index],
+        block.hash,
+        block.number,
+        index,
+        block.header.base_fee_per_gas,
+        block.transaction_hashes[index],
+    )
+
+
+@METHODS.method("eth_getTransactionByHash", required("hash", p.hash32))
+def get_transaction_by_hash(ctx: RpcContext, tx_hash: bytes) -> dict[str, Any] | None:
+    chain = ctx.node.chain
+    location = chain.get_transaction_location(tx_hash)
+    if location is not None:
+        block = chain.get_block(location[0])
+        if block is not None:
+            return _in_block(block, location[1])
+    entry = ctx.node.pool.get(tx_hash)
+    return None if entry is None else transaction_json(entry.tx, tx_hash=entry.hash)
+
+
+@METHODS.method(
+    "eth_getTransactionByBlockHashAndIndex",
+    required("hash", p.hash32),
+    required("index", p.uint64),
+)
+def get_transaction_by_hash_and_index(
+    ctx: RpcContext, block_hash: bytes, index: int
+) -> dict[str, Any] | None:
+    block = ctx.node.chain.get_block(block_hash)
+    return None if block is None else _in_block(block, index)
+
+
+@METHODS.method(
+    "eth_getTransactionByBlockNumberAndIndex",
+    required("block", p.block_number_or_tag),
+    required("index", p.uint64),
+)
+def get_transaction_by_number_and_index(
+    ctx: RpcContext, block: BlockRef, index: int
+) -> dict[str, Any] | None:
+    found = _block(ctx, block)
+    return None if found is None else _in_block(found, index)
+
+
+@METHODS.method("eth_getTransactionReceipt", required("hash", p.hash32))
+def get_transaction_receipt(ctx: RpcContext, tx_hash: bytes) -> dict[str, Any] | None:
+    chain = ctx.node.chain
+    location = chain.get_transaction_location(tx_hash)
+    if location is None:
+        return None
+    block = chain.get_block(location[0])
+    receipts = chain.get_receipts(location[0])
+    if block is None or receipts is None:
+        return None
+    return receipts_json(block, receipts)[location[1]]
+
+
+@METHODS.method("eth_getBlockReceipts", required("block", p.block_ref))
+def get_block_receipts(ctx: RpcContext, block: BlockRef) -> list[dict[str, Any]] | None:
+    found = _block(ctx, block)
+    if found is None:
+        return None
+    receipts = ctx.node.chain.get_receipts(found.hash)
+    return None if receipts is None else receipts_json(found, receipts)
+
+
+# --- sending ----------------------------------------------------------------------------
+
+
+@METHODS.method("eth_sendRawTransaction", required("transaction", p.data))
+def send_raw_transaction(ctx: RpcContext, raw: bytes) -> str:
+    return to_hex(ctx.node.submit_transaction(raw))
+
+
+def _account_key(ctx: RpcContext, address: bytes) -> bytes:
+    account = ctx.node.accounts.get(address)
+    if account is None:
+        raise ServerError(f"unknown account 0x{address.hex()}")
+    return account.private_key
+
+
+def fill_transaction(ctx: RpcContext, request: CallRequest) -> Transaction:
+    """An unsigned transaction from a request: nonce from the pool, gas estimated, fees
+    suggested (EIP-1559 unless a gasPrice is given)."""
+    node = ctx.node
+    nonce = request.nonce if request.nonce is not None else node.pool.next_nonce(request.sender)
+    if request.gas is None:
+        state, env, rules = call_setup(ctx, BlockRef(tag="pending"))
+        gas = estimate_gas(state, env, rules, request, env.gas_limit)
+    else:
+        gas = request.gas
+    chain = node.chain_id
+    if request.gas_price is not None:
+        if request.access_list:
+            return AccessListTransaction(
+                chain,
+                nonce,
+                request.gas_price,
+                gas,
+                request.to,
+                request.value,
+                request.data,
+                request.access_list,
+            )
+        return LegacyTransaction(
+            nonce, request.gas_price, gas, request.to, request.value, request.data
+        )
+    base_fee = calc_base_fee(node.chain.head)
+    tip = request.max_priority_fee_per_gas
+    max_fee = request.max_fee_per_gas
+    if tip is None:
+        tip = SUGGESTED_TIP if max_fee is None else min(SUGGESTED_TIP, max_fee)
+    if max_fee is None:
+        max_fee = 2 * base_fee + tip
+    return FeeMarketTransaction(
+        chain,
+        nonce,
+        tip,
+        max_fee,
+        gas,
+        request.to,
+        request.value,
+        request.data,
+        request.access_list,
+    )
+
+
+@METHODS.method("eth_sendTransaction", required("transaction", p.call_request))
+def send_transaction(ctx: RpcContext, request: CallRequest) -> str:
+    if request.sender == bytes(20):
+        raise ServerError("from: missing")
+    key = _account_key(ctx, request.sender)
+    unsigned = fill_transaction(ctx, request)
+    signed = sign_transaction(unsigned, key, ctx.node.chain_id)
+    return to_hex(ctx.node.submit_transaction(signed))
+
+
+@METHODS.method("eth_signTransaction", required("transaction", p.call_request))
+def sign_transaction_rpc(ctx: RpcContext, request: CallRequest) -> dict[str, Any]:
+    if request.sender == bytes(20):
+        raise ServerError("from: missing")
+    key = _account_key(ctx, request.sender)
+    signed = sign_transaction(fill_transaction(ctx, request), key, ctx.node.chain_id)
+    return {"raw": to_hex(encode_transaction(signed)), "tx": transaction_json(signed)}
+
+
+@METHODS.method("eth_sign", required("address", p.address), required("message", p.data))
+def eth_sign(ctx: RpcContext, address: bytes, message: bytes) -> str:
+    return to_hex(sign_hash(eip191_hash(message), _account_key(ctx, address)))
+
+
+@METHODS.method(
+    "eth_signTypedData_v4", required("address", p.address), required("typedData", p.typed_data)
+)
+def sign_typed_data(ctx: RpcContext, address: bytes, document: dict[str, Any]) -> str:
+    key = _account_key(ctx, address)
+    try:
+        digest = typed_data_hash(document)
+    except ValueError as exc:
+        raise RpcError(INVALID_PARAMS, str(exc)) from None
+    return to_hex(sign_hash(digest, key))
+
+
+# --- calls ------------------------------------------------------------------------------
+
+
+def call_gas(state: State, env: BlockEnv, request: CallRequest) -> int:
+    if request.gas is not None:
+        return request.gas
+    gas = RPC_GAS_CAP
+    price = request.price(env.base_fee)
+    if price:
+        gas = min(gas, max(0, state.get_balance(request.sender) - request.value) // price)
+    return gas
+
+
+@METHODS.method(
+    "eth_call",
+    required("transaction", p.call_request),
+    optional("block", p.block_ref, LATEST),
+    optional("stateOverrides", p.state_overrides),
+)
+def call(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: Any) -> str:
+    state, env, rules = call_setup(ctx, block)
+    if overrides:
+        apply_overrides(state, overrides)
+    outcome = run_call(state, env, rules, request, call_gas(state, env, request))
+    outcome.raise_for_failure()
+    return to_hex(outcome.output)
+
+
+@METHODS.method(
+    "eth_estimateGas",
+    required("transaction", p.call_request),
+    optional("block", p.block_ref, BlockRef(tag="pending")),
+    optional("stateOverrides", p.state_overrides),
+)
+def estimate(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: Any) -> str:
+    state, env, rules = call_setup(ctx, block)
+    if overrides:
+        apply_overrides(state, overrides)
+    return q(estimate_gas(state, env, rules, request, env.gas_limit))
+
+
+@METHODS.method(
+    "eth_createAccessList",
+    required("transaction", p.call_request),
+    optional("block", p.block_ref, BlockRef(tag="pending")),
+)
+def access_list(ctx: RpcContext, request: CallRequest, block: BlockRef) -> dict[str, Any]:
+    state, env, rules = call_setup(ctx, block)
+    gas = request.gas if request.gas is not None else env.gas_limit
+    found, outcome = create_access_list(state, env, rules, request, gas)
+    out: dict[str, Any] = {
+        "accessList": [
+            {"address": to_hex(a), "storageKeys": [to_hex(k.to_bytes(32, "big")) for k in keys]}
+            for a, keys in found
+        ],
+        "gasUsed": q(outcome.gas_used),
+    }
+    if not outcome.success:
+        out["error"] = "execution reverted" if outcome.reverted else str(outcome.error or "failed")
+    return out
+
+
+# --- logs, filters, subscriptions ---------------------------------------------------------
+
+
+def _bloom_may_match(bloom: bytes, criteria: LogCriteria) -> bool:
+    if criteria.addresses is not None and not any(
+        bloom_contains(bloom, a) for a in criteria.addresses
+    ):
+        return False
+    return all(
+        wanted is None or any(bloom_contains(bloom, t) for t in wanted)
+        for wanted in criteria.topics
+    )
+
+
+def find_logs(ctx: RpcContext, criteria: LogCriteria) -> list[dict[str, Any]]:
+    """The canonical logs matching `criteria`, oldest first."""
+    chain = ctx.node.chain
+    if criteria.block_hash is not None:
+        header = chain.get_header(criteria.block_hash)
+        if header is None:
+            raise ServerError("unknown block")
+        hashes = [criteria.block_hash]
+    else:
+        low = _number(ctx, criteria.from_block)
+        high = _number(ctx, criteria.to_block)
+        head = chain.head.number
+        low = head + 1 if low is None else low  # from above the head: nothing yet
+        high = head if high is None else high
+        if (
+            low > high
+            and criteria.from_block.number is not None
+            and (criteria.to_block.number is not None)
+        ):
+            raise ServerError("invalid block range params: fromBlock is after toBlock")
+        if high - low >= MAX_LOG_BLOCK_RANGE:
+            raise RpcError(
+                LIMIT_EXCEEDED, f"block range too large: at most {MAX_LOG_BLOCK_RANGE} blocks"
+            )
+        hashes = [h for n in range(low, high + 1) if (h := chain.canonical_hash(n)) is not None]
+    out: list[dict[str, Any]] = []
+    for block_hash in hashes:
+        header = chain.get_header(block_hash)
+        if header is None or not _bloom_may_match(header.logs_bloom, criteria):
+            continue
+        block = chain.get_block(block_hash)
+        receipts = chain.get_receipts(block_hash)
+        if block is None or receipts is None:
+            continue
+        for entry in block_logs(block, receipts):
+            if criteria.matches(entry.log.address, entry.log.topics):
+                out.append(log_json(entry, header.timestamp))
+                if len(out) > MAX_LOG_RESULTS:
+                    raise RpcError(
+                        LIMIT_EXCEEDED, f"query returns more than {MAX_LOG_RESULTS} results"
+                    )
+    return out
+
+
+@METHODS.method("eth_getLogs", required("filter", p.log_criteria))
+def get_logs(ctx: RpcContext, criteria: LogCriteria) -> list[dict[str, Any]]:
+    return find_logs(ctx, criteria)
+
+
+@METHODS.method("eth_newFilter", required("filter", p.log_criteria))
+def new_filter(ctx: RpcContext, criteria: LogCriteria) -> str:
+    return ctx.filters.new_filter("logs", criteria)
+
+
+@METHODS.method("eth_newBlockFilter")
+def new_block_filter(ctx: RpcContext) -> str:
+    return ctx.filters.new_filter("blocks")
+
+
+@METHODS.method("eth_newPendingTransactionFilter")
+def new_pending_filter(ctx: RpcContext) -> str:
+    return ctx.filters.new_filter("pending")
+
+
+@METHODS.method("eth_getFilterChanges", required("id", p.filter_id))
+def filter_changes(ctx: RpcContext, filter_id: str) -> list[Any]:
+    return ctx.filters.changes(filter_id)
+
+
+@METHODS.method("eth_getFilterLogs", required("id", p.filter_id))
+def filter_logs(ctx: RpcContext, filter_id: str) -> list[Any]:
+    found = ctx.filters.get(filter_id)
+    if found.kind != "logs" or found.criteria is None:
+        raise ServerError("filter not found")
+    return find_logs(ctx, found.criteria)
+
+
+@METHODS.method("eth_uninstallFilter", required("id", p.filter_id))
+def uninstall_filter(ctx: RpcContext, filter_id: str) -> bool:
+    return ctx.filters.uninstall(filter_id)
+
+
+@METHODS.method("eth_subscribe", required("kind", lambda v: v), optional("options", lambda v: v))
+def subscribe(ctx: RpcContext, kind: Any, options: Any) -> str:
+    if ctx.connection is None:
+        raise RpcError(METHOD_NOT_FOUND, "notifications not supported")
+    if kind == "newHeads":
+        if options is not None:
+            raise RpcError(INVALID_PARAMS, "newHeads takes no options")
+        return ctx.filters.subscribe("newHeads", ctx.connection)
+    if kind == "logs":
+        try:
+            criteria = p.log_criteria(options or {})
+        except (ValueError, TypeError) as exc:
+            raise RpcError(INVALID_PARAMS, f"invalid logs options: {exc}") from None
+        return ctx.filters.subscribe("logs", ctx.connection, criteria)
+    if kind == "newPendingTransactions":
+        if options is not None and not isinstance(options, bool):
+            raise RpcError(INVALID_PARAMS, "newPendingTransactions takes true or false")
+        return ctx.filters.subscribe(
+            "newPendingTransactions", ctx.connection, full_transactions=bool(options)
+        )
+    raise RpcError(INVALID_PARAMS, f"unsupported subscription kind {str(kind)[:40]!r}")
+
+
+@METHODS.method("eth_unsubscribe", required("id", p.filter_id))
+def unsubscribe(ctx: RpcContext, subscription_id: str) -> bool:
+    if ctx.connection is None:
+        raise RpcError(METHOD_NOT_FOUND, "notifications not supported")
+    return ctx.filters.unsubscribe(subscription_id, ctx.connection)

@@ -1,0 +1,316 @@
+"""The JSON-RPC 2.0 server: one aiohttp application (`init`) answering POST / over HTTP and
+upgrading GET / to a WebSocket, on the same port.
+
+It frames requests and nothing else: single calls, batches (at most `max_batch`), notifications
+(no id, no response), and the error objects of the spec for what is not a valid call. Request
+bodies and WebSocket messages are bounded by `max_body_bytes`. CORS is off unless origins are
+configured; then browsers from those origins may call, and a WebSocket handshake that carries
+an Origin header must come from one of them. Methods run on the event loop, one at a time per
+connection: the node is single-threaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from aiohttp import WSMsgType, web
+
+from pyeth.node import Node
+from pyeth.rpc import debug, dev, eth, net, personal, txpool, web3
+from pyeth.rpc.api import Method, RpcContext
+from pyeth.rpc.errors import (
+    INVALID_REQUEST,
+    PARSE_ERROR,
+    InvalidParams,
+    InvalidRequest,
+    RpcError,
+    method_not_found,
+    to_rpc_error,
+)
+from pyeth.rpc.filters import Filters
+
+DEFAULT_MAX_BODY: Final = 5 * 1024 * 1024  # geth's limit for one HTTP request
+DEFAULT_MAX_BATCH: Final = 1000  # geth's --rpc.batch-request-limit
+DEFAULT_SEND_QUEUE: Final = 10_000  # WebSocket messages queued for a slow reader before closing
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """Limits and CORS. `cors_origins` empty means no CORS headers at all; "*" allows any."""
+
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    max_batch: int = DEFAULT_MAX_BATCH
+    cors_origins: tuple[str, ...] = ()
+    send_queue: int = DEFAULT_SEND_QUEUE
+    run_node: bool = True  # run the node's background work (interval sealing) with the app
+    dev_methods: bool = True  # the evm_*/anvil_* namespace
+
+
+NODE: Final = web.AppKey("node", Node)
+FILTERS: Final = web.AppKey("filters", Filters)
+SETTINGS: Final = web.AppKey("settings", ServerSettings)
+METHODS: Final = web.AppKey("methods", dict[str, Method])
+
+
+def all_methods(dev_methods: bool = True) -> dict[str, Method]:
+    """Every method the server answers, by name."""
+    modules = [eth, net, web3, personal, txpool, debug]
+    if dev_methods:
+        modules.append(dev)
+    methods: dict[str, Method] = {}
+    for module in modules:
+        methods.update(module.METHODS.methods)
+    return methods
+
+
+def init(node: Node, settings: ServerSettings | None = None) -> web.Application:
+    """The RPC application for `node`."""
+    settings = settings or ServerSettings()
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    app[NODE] = node
+    app[SETTINGS] = settings
+    app[METHODS] = all_methods(settings.dev_methods)
+    app.router.add_post("/", handle_http)
+    app.router.add_get("/", handle_get)
+    app.router.add_route("OPTIONS", "/", handle_preflight)
+    app.on_response_prepare.append(_add_cors_headers)
+    app.cleanup_ctx.append(_filters)
+    if settings.run_node:
+        app.cleanup_ctx.append(_node_background)
+    return app
+
+
+async def _filters(app: web.Application) -> AsyncIterator[None]:
+    filters = Filters(app[NODE])
+    app[FILTERS] = filters
+    task = asyncio.create_task(_expire_filters(filters))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    filters.close()
+
+
+async def _expire_filters(filters: Filters) -> None:
+    while True:
+        await asyncio.sleep(30)
+        filters.expire()
+
+
+async def _node_background(app: web.Application) -> AsyncIterator[None]:
+    async with app[NODE].running():
+        yield
+
+
+# --- CORS ---------------------------------------------------------------------------------
+
+
+def _allowed_origin(settings: ServerSettings, origin: str | None) -> str | None:
+    if origin is None or not settings.cors_origins:
+        return None
+    if "*" in settings.cors_origins:
+        return "*"
+    return origin if origin in settings.cors_origins else None
+
+
+async def _add_cors_headers(request: web.Request, response: web.StreamResponse) -> None:
+    allowed = _allowed_origin(request.app[SETTINGS], request.headers.get("Origin"))
+    if allowed is not None:
+        response.headers["Access-Control-Allow-Origin"] = allowed
+        response.headers["Vary"] = "Origin"
+
+
+async def handle_preflight(request: web.Request) -> web.Response:
+    allowed = _allowed_origin(request.app[SETTINGS], request.headers.get("Origin"))
+    if allowed is None:
+        return web.Response(status=403, text="CORS is not enabled for this origin\n")
+    return web.Response(
+        status=204,
+        headers={
+            "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+        },
+    )
+
+
+# --- framing ------------------------------------------------------------------------------
+
+
+def _error(request_id: Any, error: RpcError) -> Json:
+    return {"jsonrpc": "2.0", "id": request_id, "error": error.to_json()}
+
+
+def _valid_id(value: Any) -> bool:
+    return value is None or (isinstance(value, str | int | float) and not isinstance(value, bool))
+
+
+async def handle_call(methods: Mapping[str, Method], ctx: RpcContext, call: Any) -> Json | None:
+    """The response to one call object, or None for a notification."""
+    if not isinstance(call, dict):
+        return _error(None, InvalidRequest("a request must be a JSON object"))
+    is_notification = "id" not in call
+    request_id = call.get("id")
+    if not _valid_id(request_id):
+        return _error(None, InvalidRequest("id must be a string, a number or null"))
+    try:
+        if call.get("jsonrpc") != "2.0":
+            raise InvalidRequest('jsonrpc must be "2.0"')
+        name = call.get("method")
+        if not isinstance(name, str):
+            raise InvalidRequest("method must be a string")
+        params = call.get("params")
+        if params is None:
+            params = []
+        elif not isinstance(params, list):
+            raise InvalidParams("params must be an array (by-position)")
+        method = methods.get(name)
+        if method is None:
+            raise method_not_found(name)
+        args = method.bind(params)
+        result = method.handler(ctx, *args)
+        if inspect.isawaitable(result):
+            result = await result
+    except Exception as exc:
+        error = to_rpc_error(exc)
+        if is_notification and error.code != INVALID_REQUEST:
+            return None
+        return _error(request_id, error)
+    if is_notification:
+        return None
+    return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+
+async def handle_payload(
+    methods: Mapping[str, Method], ctx: RpcContext, settings: ServerSettings, text: str | bytes
+) -> str | None:
+    """The response text to a request body or message: a call or a batch, or None when it held
+    only notifications."""
+    try:
+        payload = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return json.dumps(_error(None, RpcError(PARSE_ERROR, f"parse error: {exc}")))
+    if isinstance(payload, list):
+        if not payload:
+            return json.dumps(_error(None, InvalidRequest("empty batch")))
+        if len(payload) > settings.max_batch:
+            return json.dumps(
+                _error(None, InvalidRequest(f"batch too large: at most {settings.max_batch}"))
+            )
+        responses = []
+        for call in payload:
+            response = await handle_call(methods, ctx, call)
+            if response is not None:
+                responses.append(response)
+        return json.dumps(responses) if responses else None
+    response = await handle_call(methods, ctx, payload)
+    return None if response is None else json.dumps(response)
+
+
+# --- HTTP ---------------------------------------------------------------------------------
+
+
+async def handle_http(request: web.Request) -> web.Response:
+    app = request.app
+    settings = app[SETTINGS]
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        error = _error(None, InvalidRequest(f"request body above {settings.max_body_bytes} bytes"))
+        return web.Response(status=413, text=json.dumps(error), content_type="application/json")
+    ctx = RpcContext(app[NODE], app[FILTERS])
+    text = await handle_payload(app[METHODS], ctx, settings, body)
+    if text is None:
+        return web.Response(status=200, text="", content_type="application/json")
+    return web.Response(text=text, content_type="application/json")
+
+
+async def handle_get(request: web.Request) -> web.StreamResponse:
+    if request.headers.get("Upgrade", "").lower() == "websocket":
+        return await handle_websocket(request)
+    return web.Response(
+        status=405,
+        text="pyeth JSON-RPC: POST JSON-RPC requests here, or open a WebSocket\n",
+        headers={"Allow": "POST, GET, OPTIONS"},
+    )
+
+
+# --- WebSocket ----------------------------------------------------------------------------
+
+
+class WebSocketConnection:
+    """One WebSocket client: responses and notifications go out in order through a bounded
+    queue; a client that lets it fill up is disconnected rather than buffered without end."""
+
+    def __init__(self, ws: web.WebSocketResponse, limit: int) -> None:
+        self.ws = ws
+        self.queue: asyncio.Queue[str] = asyncio.Queue(limit)
+        self._closers: list[Callable[[], None]] = []
+        self.overflowed = False
+
+    def send(self, text: str) -> None:
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            if not self.overflowed:
+                self.overflowed = True
+                log.warning("closing a WebSocket client that does not read its messages")
+                asyncio.get_running_loop().create_task(self.ws.close(message=b"too slow"))
+
+    def notify(self, message: dict[str, Any]) -> None:
+        self.send(json.dumps(message))
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        self._closers.append(callback)
+
+    def closed(self) -> None:
+        for callback in self._closers:
+            callback()
+        self._closers.clear()
+
+    async def write(self) -> None:
+        while True:
+            text = await self.queue.get()
+            await self.ws.send_str(text)
+
+
+async def handle_websocket(request: web.Request) -> web.WebSocketResponse:
+    app = request.app
+    settings = app[SETTINGS]
+    origin = request.headers.get("Origin")
+    if origin is not None and _allowed_origin(settings, origin) is None:
+        raise web.HTTPForbidden(text="WebSocket origin not allowed\n")
+    ws = web.WebSocketResponse(max_msg_size=settings.max_body_bytes, heartbeat=30)
+    await ws.prepare(request)
+    connection = WebSocketConnection(ws, settings.send_queue)
+    ctx = RpcContext(app[NODE], app[FILTERS], connection)
+    writer = asyncio.create_task(connection.write())
+    try:
+        async for message in ws:
+            if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                text = await handle_payload(app[METHODS], ctx, settings, message.data)
+                if text is not None:
+                    connection.send(text)
+            elif message.type == WSMsgType.ERROR:
+                break
+    finally:
+        connection.closed()
+        # Let the writer drain what is queued unless the socket is gone.
+        if not ws.closed:
+            while not connection.queue.empty() and not writer.done():
+                await asyncio.sleep(0)
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await writer
+    return ws

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
@@ -47,12 +48,19 @@ def derive_accounts(
     Raises:
         ValueError: the mnemonic is not a valid BIP-39 phrase (unknown words, bad checksum).
     """
-    seed = seed_from_mnemonic(" ".join(mnemonic.split()), "")
+    return list(_derive(" ".join(mnemonic.split()), count))
+
+
+@lru_cache(maxsize=8)
+def _derive(mnemonic: str, count: int) -> tuple[DevAccount, ...]:
+    # Cached: BIP-32 derivation in eth-account costs about 15 ms a key, and tests and restarts
+    # derive the same accounts again and again.
+    seed = seed_from_mnemonic(mnemonic, "")
     accounts = []
     for index in range(count):
         key = key_from_seed(seed, DERIVATION_PATH.format(index=index))
         accounts.append(DevAccount(private_key_to_address(key), key))
-    return accounts
+    return tuple(accounts)
 
 
 class Keyring:

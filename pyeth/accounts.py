@@ -48,7 +48,10 @@ def derive_accounts(
     Raises:
         ValueError: the mnemonic is not a valid BIP-39 phrase (unknown words, bad checksum).
     """
-    return list(_derive(" ".join(mnemonic.split()), count))
+    try:
+        return list(_derive(" ".join(mnemonic.split()), count))
+    except Exception as exc:  # eth-account raises its ValidationError, not a ValueError
+        raise ValueError(f"invalid mnemonic: {exc}") from None
 
 
 @lru_cache(maxsize=8)

@@ -9,6 +9,7 @@ parent's), its randao is a hash of its parent's, and it goes into the chain thro
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,6 +81,11 @@ class DevSealer:
         # that is otherwise invalid here (funds spent by earlier ones, ...) is dropped.
         self.pool.remove(h for h, reason in dropped if not _may_fit_later(reason))
         result = chain.import_block(built.block)
+        if result.already_known and not result.is_head:
+            # The same block was sealed before on this parent and left the canonical chain
+            # (evm_revert, then the same transactions in the same second): make it head again.
+            event = chain.set_head(result.hash)
+            result = dataclasses.replace(result, is_head=True, event=event)
         return SealResult(result, len(built.block.transactions), dropped)
 
 

@@ -5,6 +5,7 @@ overrides, access lists, and the block tag of a call."""
 from eth_abi import decode as abi_decode
 
 from pyeth.calls import ERROR_SELECTOR
+from pyeth.hashing import keccak256
 from tests.helpers.rpc import (
     ACCOUNT0,
     ACCOUNT1,
@@ -52,8 +53,6 @@ async def test_transfer_changes_balances_and_storage(rpc):
     )
     assert decode_uint(balance) == 5
     # balanceOf is slot 1: keccak(pad(address) . pad(1)).
-    from pyeth.hashing import keccak256
-
     slot = keccak256(bytes(12) + bytes.fromhex(ACCOUNT1[2:]) + (1).to_bytes(32, "big"))
     word = await rpc.call("eth_getStorageAt", token, "0x" + slot.hex(), "latest")
     assert int(word, 16) == 5
@@ -94,7 +93,9 @@ async def test_revert_reason_arrives_as_code_3_with_data(rpc):
     assert error["code"] == 3 and _error_string(error["data"]) == "insufficient balance"
     # So does eth_sendTransaction, which estimates the gas it was not given; nothing is sent.
     count = await rpc.call("eth_getTransactionCount", ACCOUNT1, "latest")
-    error = await rpc.error("eth_sendTransaction", {"from": ACCOUNT1, "to": token, "data": too_much})
+    error = await rpc.error(
+        "eth_sendTransaction", {"from": ACCOUNT1, "to": token, "data": too_much}
+    )
     assert error["code"] == 3
     assert await rpc.call("eth_getTransactionCount", ACCOUNT1, "latest") == count
     # A custom error: its raw data, no reason string.
@@ -138,8 +139,6 @@ async def test_estimate_with_too_little_gas_allowed_says_so(rpc):
 async def test_state_overrides_change_only_the_call(rpc):
     token = await rpc.deploy_token(SUPPLY)
     query = {"to": token, "data": calldata("balanceOf(address)", ACCOUNT1)}
-    from pyeth.hashing import keccak256
-
     slot = keccak256(bytes(12) + bytes.fromhex(ACCOUNT1[2:]) + (1).to_bytes(32, "big"))
     overrides = {token: {"stateDiff": {"0x" + slot.hex(): "0x" + (99).to_bytes(32, "big").hex()}}}
     assert decode_uint(await rpc.call("eth_call", query, "latest", overrides)) == 99
@@ -161,9 +160,7 @@ async def test_state_overrides_change_only_the_call(rpc):
     answer = await rpc.call("eth_call", {"to": ACCOUNT1}, "latest", code_override)
     assert int(answer, 16) == 42
     assert await rpc.call("eth_getCode", ACCOUNT1, "latest") == "0x"
-    error = await rpc.error(
-        "eth_call", query, "latest", {token: {"state": {}, "stateDiff": {}}}
-    )
+    error = await rpc.error("eth_call", query, "latest", {token: {"state": {}, "stateDiff": {}}})
     assert error["code"] == -32602
 
 
@@ -182,6 +179,7 @@ async def test_create_access_list_lists_the_slots_touched(rpc):
 
 async def test_call_without_funds_for_value_is_refused(rpc):
     error = await rpc.error(
-        "eth_call", {"from": "0x000000000000000000000000000000000000dEaD", "to": ACCOUNT1, "value": "0x1"}
+        "eth_call",
+        {"from": "0x000000000000000000000000000000000000dEaD", "to": ACCOUNT1, "value": "0x1"},
     )
     assert error["code"] == -32000 and "insufficient funds" in error["message"]

@@ -37,7 +37,10 @@ async def test_get_logs_by_address_topics_and_range(rpc):
     assert log["logIndex"] == "0x0" and log["transactionIndex"] == "0x0"
     either = await rpc.call(
         "eth_getLogs",
-        {"fromBlock": "0x0", "topics": [None, None, [topic_address(ACCOUNT1), topic_address(ACCOUNT2)]]},
+        {
+            "fromBlock": "0x0",
+            "topics": [None, None, [topic_address(ACCOUNT1), topic_address(ACCOUNT2)]],
+        },
     )
     assert len(either) == 2
     by_hash = await rpc.call("eth_getLogs", {"blockHash": first["blockHash"]})
@@ -69,7 +72,9 @@ async def test_log_filter_reports_changes_once(rpc):
 async def test_pending_transaction_filter_without_automine(rpc, node):
     await rpc.call("evm_setAutomine", False)
     filter_id = await rpc.call("eth_newPendingTransactionFilter")
-    tx_hash = await rpc.call("eth_sendTransaction", {"from": ACCOUNT0, "to": ACCOUNT1, "value": "0x1"})
+    tx_hash = await rpc.call(
+        "eth_sendTransaction", {"from": ACCOUNT0, "to": ACCOUNT1, "value": "0x1"}
+    )
     assert await rpc.call("eth_getFilterChanges", filter_id) == [tx_hash]
     pending = await rpc.call("eth_getTransactionByHash", tx_hash)
     assert pending["blockHash"] is None and pending["blockNumber"] is None
@@ -100,7 +105,14 @@ async def test_websocket_subscriptions(client, rpc):
             (4, ["newPendingTransactions"]),
         ):
             await ws.send_str(
-                json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "eth_subscribe", "params": params})
+                json.dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": request_id,
+                        "method": "eth_subscribe",
+                        "params": params,
+                    }
+                )
             )
             reply = await _next_message(ws)
             assert reply["id"] == request_id
@@ -119,7 +131,12 @@ async def test_websocket_subscriptions(client, rpc):
         # Unsubscribe: no more heads.
         await ws.send_str(
             json.dumps(
-                {"jsonrpc": "2.0", "id": 5, "method": "eth_unsubscribe", "params": [subscriptions["newHeads"]]}
+                {
+                    "jsonrpc": "2.0",
+                    "id": 5,
+                    "method": "eth_unsubscribe",
+                    "params": [subscriptions["newHeads"]],
+                }
             )
         )
         assert (await _next_message(ws))["result"] is True
@@ -135,7 +152,9 @@ async def test_websocket_framing_errors(client):
         await ws.send_str(json.dumps([{"jsonrpc": "2.0", "id": 1, "method": "nope"}]))
         assert (await _next_message(ws))[0]["error"]["code"] == -32601
         await ws.send_str(
-            json.dumps({"jsonrpc": "2.0", "id": 2, "method": "eth_subscribe", "params": ["nothing"]})
+            json.dumps(
+                {"jsonrpc": "2.0", "id": 2, "method": "eth_subscribe", "params": ["nothing"]}
+            )
         )
         assert (await _next_message(ws))["error"]["code"] == -32602
 
@@ -160,7 +179,14 @@ async def test_reverted_blocks_report_removed_logs(client, rpc):
     filter_id = await rpc.call("eth_newFilter", {"address": token})
     async with client.ws_connect("/") as ws:
         await ws.send_str(
-            json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["logs", {"address": token}]})
+            json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "eth_subscribe",
+                    "params": ["logs", {"address": token}],
+                }
+            )
         )
         await _next_message(ws)
         receipt = await _transfer(rpc, token, ACCOUNT1, 5)

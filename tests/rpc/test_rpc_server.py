@@ -160,13 +160,28 @@ async def test_malformed_params_are_invalid_params_and_change_nothing(rpc, metho
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=10,
 )
 METHOD_NAMES = st.sampled_from(
-    ["eth_getBalance", "eth_call", "eth_getLogs", "eth_sendRawTransaction", "eth_getBlockByNumber",
-     "eth_feeHistory", "eth_estimateGas", "eth_getProof", "eth_newFilter", "eth_sign",
-     "eth_sendTransaction", "eth_subscribe", "evm_mine", "debug_traceCall"]
+    [
+        "eth_getBalance",
+        "eth_call",
+        "eth_getLogs",
+        "eth_sendRawTransaction",
+        "eth_getBlockByNumber",
+        "eth_feeHistory",
+        "eth_estimateGas",
+        "eth_getProof",
+        "eth_newFilter",
+        "eth_sign",
+        "eth_sendTransaction",
+        "eth_subscribe",
+        "evm_mine",
+        "debug_traceCall",
+    ]
 ) | st.text(max_size=12)
 
 
@@ -175,9 +190,7 @@ METHOD_NAMES = st.sampled_from(
 async def test_random_requests_get_a_response_and_the_server_keeps_serving(
     rpc, method, params, request_id
 ):
-    body = await rpc.post(
-        {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}
-    )
+    body = await rpc.post({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
     assert body["id"] == request_id
     assert ("result" in body) != ("error" in body)
     if "error" in body:

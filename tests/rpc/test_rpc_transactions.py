@@ -3,6 +3,7 @@ the dev accounts (eth_sign, personal_sign, eth_signTypedData_v4), and the transa
 receipt lookups."""
 
 import dataclasses
+import json
 
 from eth_account import Account
 from eth_account.messages import encode_defunct, encode_typed_data
@@ -167,8 +168,6 @@ async def test_sign_typed_data_v4(rpc):
     signature = await rpc.call("eth_signTypedData_v4", ACCOUNT1, TYPED)
     expected = Account.sign_message(encode_typed_data(full_message=TYPED), KEY1).signature
     assert signature == "0x" + bytes(expected).hex()
-    import json
-
     assert await rpc.call("eth_signTypedData_v4", ACCOUNT1, json.dumps(TYPED)) == signature
     error = await rpc.error("eth_signTypedData_v4", ACCOUNT1, {"types": {}})
     assert error["code"] == -32602

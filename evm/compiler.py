@@ -94,6 +94,7 @@ _NULLARY: dict[Callable[[Frame], None], str] = {
 _UNARY: dict[Callable[[Frame], None], str] = {
     comparison.iszero: "0 if {a} else 1",
     bitwise.not_: "M ^ {a}",
+    bitwise.clz: "256 - ({a}).bit_length()",
 }
 
 

@@ -5,9 +5,16 @@ precompiles and the size limits. A new fork is the previous one with a few chang
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from evm.gas import GAS_LOW
+from evm.instructions import bitwise
 from evm.instructions.system import invalid
 from evm.opcodes import CANCUN_OPS, STACK_LIMIT, Op
-from evm.precompiles import CANCUN_PRECOMPILES, Precompile
+from evm.precompiles import (
+    CANCUN_PRECOMPILES,
+    OSAKA_PRECOMPILES,
+    PRAGUE_PRECOMPILES,
+    Precompile,
+)
 
 MAX_CODE_SIZE = 24576  # EIP-170
 MAX_INITCODE_SIZE = 2 * MAX_CODE_SIZE  # EIP-3860
@@ -22,6 +29,16 @@ class ForkRules:
     precompiles: Mapping[bytes, Precompile]
     max_code_size: int = MAX_CODE_SIZE
     max_initcode_size: int = MAX_INITCODE_SIZE
+    # Blob schedule (EIP-4844, EIP-7691, the blob-parameter-only forks): blobs per block and
+    # the update fraction of the blob base fee; a genesis `blobSchedule` may override them.
+    blob_target: int = 3
+    blob_max: int = 6
+    blob_update_fraction: int = 3338477
+    max_blobs_per_tx: int | None = None  # EIP-7594 (Osaka); before it, blob_max bounds a tx
+    tx_gas_limit_cap: int | None = None  # EIP-7825 (Osaka)
+    calldata_floor: bool = False  # EIP-7623 (Prague)
+    set_code: bool = False  # EIP-7702 (Prague): type-4 transactions and delegations
+    blob_reserve_price: bool = False  # EIP-7918 (Osaka): excess blob gas vs execution cost
     handlers: list = field(init=False, repr=False)
     static_gas: list[int] = field(init=False, repr=False)
     min_stack: list[int] = field(init=False, repr=False)
@@ -61,10 +78,52 @@ class ForkRules:
         merged.update(precompiles or {})
         return replace(self, name=name, ops=table, precompiles=merged, **limits)
 
+    def with_blob_schedule(self, target: int, maximum: int, update_fraction: int) -> "ForkRules":
+        """These rules with another blob schedule (from a genesis or fixture `blobSchedule`)."""
+        if (target, maximum, update_fraction) == (
+            self.blob_target,
+            self.blob_max,
+            self.blob_update_fraction,
+        ):
+            return self
+        return replace(
+            self, blob_target=target, blob_max=maximum, blob_update_fraction=update_fraction
+        )
+
+    @property
+    def max_blobs_in_tx(self) -> int:
+        """The most blobs one transaction may carry."""
+        if self.max_blobs_per_tx is None:
+            return self.blob_max
+        return min(self.max_blobs_per_tx, self.blob_max)
+
 
 CANCUN = ForkRules("Cancun", {op.code: op for op in CANCUN_OPS}, CANCUN_PRECOMPILES)
 
-FORKS: dict[str, ForkRules] = {"Cancun": CANCUN}
+PRAGUE = CANCUN.with_changes(
+    "Prague",
+    precompiles=PRAGUE_PRECOMPILES,  # BLS12-381 (EIP-2537)
+    blob_target=6,  # EIP-7691
+    blob_max=9,
+    blob_update_fraction=5007716,
+    calldata_floor=True,  # EIP-7623
+    set_code=True,  # EIP-7702
+)
+
+OSAKA = PRAGUE.with_changes(
+    "Osaka",
+    ops=[Op(0x1E, "CLZ", bitwise.clz, 1, 1, GAS_LOW)],  # EIP-7939
+    precompiles=OSAKA_PRECOMPILES,  # MODEXP bounds and price (EIP-7823, 7883), P256VERIFY
+    max_blobs_per_tx=6,  # EIP-7594
+    tx_gas_limit_cap=2**24,  # EIP-7825
+    blob_reserve_price=True,  # EIP-7918
+)
+
+# Blob-parameter-only forks (EIP-7892): Osaka with a larger blob schedule.
+BPO1 = OSAKA.with_changes("BPO1", blob_target=10, blob_max=15, blob_update_fraction=8346193)
+BPO2 = BPO1.with_changes("BPO2", blob_target=14, blob_max=21, blob_update_fraction=11684671)
+
+FORKS: dict[str, ForkRules] = {rules.name: rules for rules in (CANCUN, PRAGUE, OSAKA, BPO1, BPO2)}
 
 
 def rules_for(name: str) -> ForkRules:

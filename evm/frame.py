@@ -51,6 +51,7 @@ class Message:
     is_static: bool = False
     is_create: bool = False
     should_transfer_value: bool = True
+    disable_precompiles: bool = False  # the code came through an EIP-7702 delegation
 
 
 @dataclass(slots=True)

@@ -132,7 +132,7 @@ def run_blocks(frame: Frame, analysis: CodeAnalysis) -> None:
 def execute(message: Message, context: Context) -> MessageResult:
     """Run the message's code (or precompile) with no state snapshot of its own."""
     precompile = context.rules.precompiles.get(message.code_address)
-    if precompile is not None and not message.is_create:
+    if precompile is not None and not message.is_create and not message.disable_precompiles:
         try:
             cost = precompile.gas(message.data)
             if cost > message.gas:

@@ -5,23 +5,28 @@ A transaction that fails a check raises InvalidTransaction and leaves the state 
 that runs, even if its execution fails, is included and charged.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from evm.addresses import create_address
 from evm.context import Context
+from evm.delegation import delegated_address, designator
 from evm.errors import EVMError
 from evm.forks import ForkRules
 from evm.frame import BlockEnv, Message, TxEnv
-from evm.gas import MAX_BLOB_GAS_PER_BLOCK, MAX_REFUND_QUOTIENT
+from evm.gas import GAS_AUTH_BASE, GAS_AUTH_PER_EMPTY_ACCOUNT, MAX_REFUND_QUOTIENT
 from evm.interpreter import address_collides, process_create, process_message
-from pyeth.errors import InvalidTransaction
+from pyeth.errors import InvalidSignature, InvalidTransaction
 from pyeth.fees import blob_gas
 from pyeth.state import State
-from pyeth.transactions.intrinsic import transaction_intrinsic_gas
+from pyeth.transactions.authorization import recover_authority
+from pyeth.transactions.intrinsic import calldata_floor_gas, transaction_intrinsic_gas
 from pyeth.transactions.model import (
     AccessListTransaction,
+    Authorization,
     BlobTransaction,
     LegacyTransaction,
+    SetCodeTransaction,
     Transaction,
 )
 
@@ -61,9 +66,24 @@ def check_transaction(
 
     Raises InvalidTransaction naming the rule that failed.
     """
+    if isinstance(tx, SetCodeTransaction):
+        if not rules.set_code:
+            raise InvalidTransaction(
+                f"type 4 transactions are not valid before Prague ({rules.name})"
+            )
+        if tx.to is None:
+            raise InvalidTransaction("set-code transaction cannot create a contract")
+        if not tx.authorization_list:
+            raise InvalidTransaction("set-code transaction has an empty authorization list")
     intrinsic = transaction_intrinsic_gas(tx)
+    if rules.calldata_floor:
+        intrinsic = max(intrinsic, calldata_floor_gas(tx.data))
     if tx.gas_limit < intrinsic:
         raise InvalidTransaction(f"intrinsic gas too low: have {tx.gas_limit}, want {intrinsic}")
+    if rules.tx_gas_limit_cap is not None and tx.gas_limit > rules.tx_gas_limit_cap:
+        raise InvalidTransaction(
+            f"gas limit {tx.gas_limit} above the transaction cap {rules.tx_gas_limit_cap}"
+        )
     if tx.nonce >= MAX_NONCE:
         raise InvalidTransaction("nonce has max value (2**64 - 1)")
     if tx.to is None and len(tx.data) > rules.max_initcode_size:
@@ -97,8 +117,10 @@ def check_transaction(
         for versioned_hash in hashes:
             if len(versioned_hash) != 32 or versioned_hash[0] != VERSIONED_HASH_VERSION_KZG:
                 raise InvalidTransaction("blob versioned hash has the wrong version byte")
-        if blob_gas(len(hashes)) > MAX_BLOB_GAS_PER_BLOCK:
-            raise InvalidTransaction(f"too many blobs in transaction: {len(hashes)}")
+        if len(hashes) > rules.max_blobs_in_tx:
+            raise InvalidTransaction(
+                f"too many blobs in transaction: {len(hashes)} > {rules.max_blobs_in_tx}"
+            )
         if tx.max_fee_per_blob_gas < block.blob_base_fee:
             raise InvalidTransaction(
                 f"max fee per blob gas {tx.max_fee_per_blob_gas} less than blob base fee "
@@ -115,7 +137,8 @@ def check_transaction(
             f"insufficient funds for gas * price + value: have {balance}, "
             f"want {max_gas_fee + tx.value}"
         )
-    if state.get_code(sender):
+    sender_code = state.get_code(sender)
+    if sender_code and not (rules.set_code and delegated_address(sender_code) is not None):
         raise InvalidTransaction("sender is not an externally owned account (EIP-3607)")
     return price
 
@@ -147,6 +170,9 @@ def apply_transaction(
     nonce = state.get_nonce(sender)
     state.set_nonce(sender, nonce + 1)
     gas = tx.gas_limit - transaction_intrinsic_gas(tx)
+    auth_refund = 0
+    if isinstance(tx, SetCodeTransaction):
+        auth_refund = set_delegations(state, tx.authorization_list, block.chain_id)
 
     context = Context(state, block, TxEnv(sender, price, blob_hashes), rules)
     contract_address = None
@@ -169,14 +195,21 @@ def apply_transaction(
             result = process_create(message, context)
     else:
         state.warm_account(tx.to)
+        code_address = tx.to
+        code = state.get_code(tx.to)
+        delegate = delegated_address(code) if rules.set_code else None
+        if delegate is not None:
+            state.warm_account(delegate)
+            code_address, code = delegate, state.get_code(delegate)
         message = Message(
             caller=sender,
             target=tx.to,
-            code_address=tx.to,
+            code_address=code_address,
             value=tx.value,
             data=tx.data,
             gas=gas,
-            code=state.get_code(tx.to),
+            code=code,
+            disable_precompiles=delegate is not None,
         )
         result = process_message(message, context)
 
@@ -193,11 +226,14 @@ def apply_transaction(
         else:
             refund, logs, to_destroy, touched = 0, [], set(), set()
 
-    # Refund (capped at a fifth, EIP-3529) and pay the coinbase its tip.
+    # Refund (capped at a fifth, EIP-3529; Prague: never below the calldata floor, EIP-7623)
+    # and pay the coinbase its tip.
+    refund += auth_refund
     gas_used = tx.gas_limit - gas_left
-    refund = min(gas_used // MAX_REFUND_QUOTIENT, refund)
-    gas_used -= refund
-    state.set_balance(sender, state.get_balance(sender) + (gas_left + refund) * price)
+    gas_used -= min(gas_used // MAX_REFUND_QUOTIENT, refund)
+    if rules.calldata_floor:
+        gas_used = max(gas_used, calldata_floor_gas(tx.data))
+    state.set_balance(sender, state.get_balance(sender) + (tx.gas_limit - gas_used) * price)
     tip = gas_used * (price - block.base_fee)
     coinbase = block.coinbase
     if tip:
@@ -220,3 +256,31 @@ def apply_transaction(
         blob_gas_used=blob_gas_used,
         error=error,
     )
+
+
+def set_delegations(state: State, authorizations: Iterable[Authorization], chain_id: int) -> int:
+    """Install the EIP-7702 delegations of a set-code transaction; return the gas refund.
+
+    An authorization that does not apply (wrong chain, bad signature, the authority has code
+    that is not a delegation, or a different nonce) is skipped, never an error. Each authority
+    is warmed; one that already exists refunds 25,000 - 12,500 of its intrinsic cost.
+    """
+    refund = 0
+    for auth in authorizations:
+        if auth.chain_id not in (0, chain_id) or auth.nonce >= MAX_NONCE:
+            continue
+        try:
+            authority = recover_authority(auth)
+        except (InvalidSignature, InvalidTransaction):
+            continue
+        state.warm_account(authority)
+        code = state.get_code(authority)
+        if code and delegated_address(code) is None:
+            continue
+        if state.get_nonce(authority) != auth.nonce:
+            continue
+        if state.account_exists(authority):
+            refund += GAS_AUTH_PER_EMPTY_ACCOUNT - GAS_AUTH_BASE
+        state.set_code(authority, b"" if auth.address == bytes(20) else designator(auth.address))
+        state.set_nonce(authority, auth.nonce + 1)
+    return refund

@@ -58,3 +58,9 @@ def sar(frame: Frame) -> None:
     shift = stack.pop()
     value = to_signed(stack.pop())
     stack.append((value >> min(shift, 256)) & UINT256_MAX)
+
+
+def clz(frame: Frame) -> None:
+    """CLZ: x -> the number of leading zero bits of x, 256 for 0 (EIP-7939, Osaka)."""
+    stack = frame.stack
+    stack.append(256 - stack.pop().bit_length())

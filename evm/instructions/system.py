@@ -2,8 +2,11 @@
 SELFDESTRUCT. These build child messages and hand them to the interpreter, which runs them by
 recursion (the 1024 call-depth limit keeps Python's stack bounded; see evm.interpreter)."""
 
+from typing import NamedTuple
+
 from evm import interpreter
 from evm.addresses import create2_address, create_address
+from evm.delegation import delegated_address
 from evm.errors import InvalidOpcode, OutOfGas, Revert, StaticWrite
 from evm.frame import Frame, Message, MessageResult
 from evm.gas import (
@@ -146,7 +149,7 @@ def _call(
     value: int,
     caller: bytes,
     target: bytes,
-    code_address: bytes,
+    code: "_Code",
     transfer: bool,
     is_static: bool,
     in_range: tuple[int, int],
@@ -164,14 +167,15 @@ def _call(
     child_message = Message(
         caller=caller,
         target=target,
-        code_address=code_address,
+        code_address=code.address,
         value=value,
         data=bytes(frame.memory[in_offset : in_offset + in_size]),
         gas=child_gas,
-        code=context.state.get_code(code_address),
+        code=code.code,
         depth=message.depth + 1,
         is_static=is_static or message.is_static,
         should_transfer_value=transfer,
+        disable_precompiles=code.delegated,
     )
     child = interpreter.process_message(child_message, context)
     _absorb(frame, child)
@@ -187,6 +191,26 @@ def _access_cost(frame: Frame, address: bytes) -> int:
     return GAS_WARM_ACCESS if frame.context.state.warm_account(address) else GAS_COLD_ACCOUNT_ACCESS
 
 
+class _Code(NamedTuple):
+    """The code a call runs: where it came from, and whether through a delegation."""
+
+    address: bytes
+    code: bytes
+    delegated: bool
+    access_cost: int  # the delegated account's warm/cold cost (EIP-7702), else 0
+
+
+def _code_to_run(frame: Frame, address: bytes) -> _Code:
+    """The code at `address`, following an EIP-7702 delegation (and pricing its access)."""
+    state = frame.context.state
+    code = state.get_code(address)
+    if frame.context.rules.set_code:
+        delegate = delegated_address(code)
+        if delegate is not None:
+            return _Code(delegate, state.get_code(delegate), True, _access_cost(frame, delegate))
+    return _Code(address, code, False, 0)
+
+
 def call(frame: Frame) -> None:
     """CALL: (gas, addr, value, inOffset, inSize, outOffset, outSize) -> success."""
     # STACK
@@ -200,6 +224,8 @@ def call(frame: Frame) -> None:
     memory = expansion_cost(frame, (in_range, out_range))
     state = frame.context.state
     extra = _access_cost(frame, target)
+    code = _code_to_run(frame, target)
+    extra += code.access_cost
     if value:
         extra += GAS_CALL_VALUE
         if state.is_empty(target):
@@ -216,7 +242,7 @@ def call(frame: Frame) -> None:
         frame.gas_left += child_gas
         stack.append(0)
         return
-    _call(frame, child_gas, value, sender, target, target, True, False, in_range, out_range)
+    _call(frame, child_gas, value, sender, target, code, True, False, in_range, out_range)
 
 
 def callcode(frame: Frame) -> None:
@@ -230,7 +256,8 @@ def callcode(frame: Frame) -> None:
     out_range = (stack.pop(), stack.pop())
     # GAS
     memory = expansion_cost(frame, (in_range, out_range))
-    extra = _access_cost(frame, code_address) + (GAS_CALL_VALUE if value else 0)
+    code = _code_to_run(frame, code_address)
+    extra = _access_cost(frame, code_address) + code.access_cost + (GAS_CALL_VALUE if value else 0)
     cost, child_gas = _call_gas(frame, requested, value, extra, memory)
     charge(frame, cost + memory)
     grow_memory(frame, (in_range, out_range))
@@ -241,7 +268,7 @@ def callcode(frame: Frame) -> None:
         frame.gas_left += child_gas
         stack.append(0)
         return
-    _call(frame, child_gas, value, target, target, code_address, True, False, in_range, out_range)
+    _call(frame, child_gas, value, target, target, code, True, False, in_range, out_range)
 
 
 def delegatecall(frame: Frame) -> None:
@@ -254,7 +281,9 @@ def delegatecall(frame: Frame) -> None:
     out_range = (stack.pop(), stack.pop())
     # GAS
     memory = expansion_cost(frame, (in_range, out_range))
-    cost, child_gas = _call_gas(frame, requested, 0, _access_cost(frame, code_address), memory)
+    extra = _access_cost(frame, code_address)
+    code = _code_to_run(frame, code_address)
+    cost, child_gas = _call_gas(frame, requested, 0, extra + code.access_cost, memory)
     charge(frame, cost + memory)
     grow_memory(frame, (in_range, out_range))
     # OPERATION
@@ -265,7 +294,7 @@ def delegatecall(frame: Frame) -> None:
         message.value,
         message.caller,
         message.target,
-        code_address,
+        code,
         False,
         False,
         in_range,
@@ -283,12 +312,14 @@ def staticcall(frame: Frame) -> None:
     out_range = (stack.pop(), stack.pop())
     # GAS
     memory = expansion_cost(frame, (in_range, out_range))
-    cost, child_gas = _call_gas(frame, requested, 0, _access_cost(frame, target), memory)
+    extra = _access_cost(frame, target)
+    code = _code_to_run(frame, target)
+    cost, child_gas = _call_gas(frame, requested, 0, extra + code.access_cost, memory)
     charge(frame, cost + memory)
     grow_memory(frame, (in_range, out_range))
     # OPERATION
     sender = frame.message.target
-    _call(frame, child_gas, 0, sender, target, target, True, True, in_range, out_range)
+    _call(frame, child_gas, 0, sender, target, code, True, True, in_range, out_range)
 
 
 # --- halting -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -27,7 +27,12 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     parser.add_argument(
         "paths", nargs="+", type=Path, metavar="PATH", help="fixture file or folder"
     )
-    parser.add_argument("--fork", default="Cancun", help="fork to run (default: Cancun)")
+    parser.add_argument(
+        "--fork",
+        action="append",
+        metavar="NAME",
+        help="run only this fork's entries (repeatable; default: every fork the file has)",
+    )
     parser.add_argument("--run", metavar="TEXT", help="only tests whose name contains TEXT")
     parser.add_argument("--json", action="store_true", help="print a JSON array of results")
     parser.add_argument(
@@ -52,19 +57,23 @@ def fixture_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def _run_one(job: tuple[Path, str, str | None]) -> tuple[Path, list[CaseResult]]:
-    path, fork, name_filter = job
+FileResults = tuple[Path, list[CaseResult], Counter[str]]
+
+
+def _run_one(job: tuple[Path, list[str] | None, str | None]) -> FileResults:
+    path, forks, name_filter = job
     try:
-        return path, run_file(path, fork, name_filter)
+        return (path, *run_file(path, forks, name_filter))
     except (OSError, ValueError, KeyError) as exc:  # unreadable or malformed fixture file
-        return path, [CaseResult(path.name, fork, False, "", f"cannot run fixture: {exc}")]
+        failure = CaseResult(path.name, ",".join(forks or ["*"]), False, "", f"cannot run: {exc}")
+        return path, [failure], Counter()
 
 
 def run_files(
-    files: list[Path], fork: str, name_filter: str | None, workers: int
-) -> Iterator[tuple[Path, list[CaseResult]]]:
+    files: list[Path], forks: list[str] | None, name_filter: str | None, workers: int
+) -> Iterator[FileResults]:
     """Results per file in the order they finish (in parallel when workers > 1)."""
-    jobs = [(path, fork, name_filter) for path in files]
+    jobs = [(path, forks, name_filter) for path in files]
     if workers <= 1 or len(files) == 1:
         yield from map(_run_one, jobs)
         return
@@ -81,13 +90,15 @@ def handle(args: argparse.Namespace) -> int:
         print(f"pyeth statetest: {exc}", file=sys.stderr)
         return 2
     results: list[CaseResult] = []
+    skipped: Counter[str] = Counter()
     per_folder: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     started = time.monotonic()
     show_progress = sys.stderr.isatty() or not args.json
-    for done, (path, file_results) in enumerate(
+    for done, (path, file_results, file_skipped) in enumerate(
         run_files(files, args.fork, args.run, args.workers), 1
     ):
         results.extend(file_results)
+        skipped.update(file_skipped)
         tally = per_folder[str(path.parent)]
         tally[0] += sum(r.passed for r in file_results)
         tally[1] += len(file_results)
@@ -112,7 +123,14 @@ def handle(args: argparse.Namespace) -> int:
     else:
         for folder, (passed, total) in sorted(per_folder.items()):
             print(f"{passed:6d}/{total:<6d} {folder}")
+        by_fork = Counter(r.fork for r in results)
+        for fork, total in sorted(by_fork.items()):
+            passed = sum(r.passed for r in results if r.fork == fork)
+            print(f"{passed:6d}/{total:<6d} {fork}")
         passed = sum(r.passed for r in results)
         elapsed = time.monotonic() - started
-        print(f"{passed}/{len(results)} passed in {elapsed:.1f}s ({args.fork})")
+        print(f"{passed}/{len(results)} passed in {elapsed:.1f}s")
+    if skipped:
+        forks = ", ".join(f"{fork} ({count})" for fork, count in sorted(skipped.items()))
+        print(f"skipped, fork not implemented by pyeth: {forks}", file=sys.stderr)
     return 0 if all(r.passed for r in results) else 1

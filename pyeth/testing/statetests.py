@@ -5,14 +5,15 @@ Used by `pyeth statetest` and by the conformance tests.
 """
 
 import json
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import rlp
 
-from evm.forks import rules_for
+from evm.forks import FORKS, ForkRules, rules_for
 from evm.frame import BlockEnv
 from pyeth.errors import PyethError
 from pyeth.fees import blob_base_fee
@@ -22,9 +23,11 @@ from pyeth.keys import private_key_to_address
 from pyeth.state import Account, State
 from pyeth.transactions.model import (
     AccessListTransaction,
+    Authorization,
     BlobTransaction,
     FeeMarketTransaction,
     LegacyTransaction,
+    SetCodeTransaction,
     Transaction,
 )
 from pyeth.transition import apply_transaction
@@ -73,7 +76,26 @@ def load_pre_state(pre: dict[str, Any]) -> State:
     return State(accounts)
 
 
-def block_env(env: dict[str, Any]) -> BlockEnv:
+def fork_rules(test: dict[str, Any], fork: str) -> ForkRules:
+    """The fork's rules, with the blob schedule of the fixture's `config` when it gives one."""
+    rules = rules_for(fork)
+    schedule = test.get("config", {}).get("blobSchedule", {}).get(fork)
+    if schedule:
+        rules = rules.with_blob_schedule(
+            hex_to_int(schedule["target"]),
+            hex_to_int(schedule["max"]),
+            hex_to_int(schedule["baseFeeUpdateFraction"]),
+        )
+    return rules
+
+
+def chain_id_of(test: dict[str, Any]) -> int:
+    """The fixture's chain id (EEST fixtures say it in `config`; ethereum/tests use 1)."""
+    chain_id = test.get("config", {}).get("chainid")
+    return hex_to_int(chain_id) if chain_id else STATE_TEST_CHAIN_ID
+
+
+def block_env(env: dict[str, Any], rules: ForkRules, chain_id: int) -> BlockEnv:
     """The block environment of a state test. BLOCKHASH of block n answers keccak256(str(n)),
     the convention of the state-test fillers."""
     number = hex_to_int(env["currentNumber"])
@@ -86,14 +108,18 @@ def block_env(env: dict[str, Any]) -> BlockEnv:
         gas_limit=hex_to_int(env["currentGasLimit"]),
         prev_randao=hex_to_bytes(random).rjust(32, b"\0") if random else bytes(32),
         base_fee=hex_to_int(env.get("currentBaseFee", "0x0")),
-        chain_id=STATE_TEST_CHAIN_ID,
-        blob_base_fee=blob_base_fee(hex_to_int(excess)) if excess else 1,
+        chain_id=chain_id,
+        blob_base_fee=(
+            blob_base_fee(hex_to_int(excess), rules.blob_update_fraction) if excess else 1
+        ),
         block_hashes=[keccak256(str(n).encode()) for n in range(max(0, number - 256), number)],
         difficulty=hex_to_int(env.get("currentDifficulty", "0x0")),
     )
 
 
-def build_transaction(template: dict[str, Any], indexes: dict[str, int]) -> Transaction:
+def build_transaction(
+    template: dict[str, Any], indexes: dict[str, int], chain_id: int = STATE_TEST_CHAIN_ID
+) -> Transaction:
     """The transaction a post entry selects from the fixture's template."""
     data = hex_to_bytes(template["data"][indexes["data"]])
     gas_limit = hex_to_int(template["gasLimit"][indexes["gas"]])
@@ -108,9 +134,28 @@ def build_transaction(template: dict[str, Any], indexes: dict[str, int]) -> Tran
             for entry in access_lists[indexes["data"]]
         )
     common = dict(nonce=nonce, gas_limit=gas_limit, to=to, value=value, data=data)
+    if "authorizationList" in template:
+        return SetCodeTransaction(
+            chain_id=chain_id,
+            max_priority_fee_per_gas=hex_to_int(template["maxPriorityFeePerGas"]),
+            max_fee_per_gas=hex_to_int(template["maxFeePerGas"]),
+            access_list=access_list,
+            authorization_list=tuple(
+                Authorization(
+                    chain_id=hex_to_int(entry["chainId"]),
+                    address=hex_to_bytes(entry["address"]),
+                    nonce=hex_to_int(entry["nonce"]),
+                    y_parity=hex_to_int(entry.get("yParity", entry.get("v", "0x0"))),
+                    r=hex_to_int(entry["r"]),
+                    s=hex_to_int(entry["s"]),
+                )
+                for entry in template["authorizationList"]
+            ),
+            **common,
+        )
     if "blobVersionedHashes" in template:
         return BlobTransaction(
-            chain_id=STATE_TEST_CHAIN_ID,
+            chain_id=chain_id,
             max_priority_fee_per_gas=hex_to_int(template["maxPriorityFeePerGas"]),
             max_fee_per_gas=hex_to_int(template["maxFeePerGas"]),
             access_list=access_list,
@@ -120,7 +165,7 @@ def build_transaction(template: dict[str, Any], indexes: dict[str, int]) -> Tran
         )
     if "maxFeePerGas" in template:
         return FeeMarketTransaction(
-            chain_id=STATE_TEST_CHAIN_ID,
+            chain_id=chain_id,
             max_priority_fee_per_gas=hex_to_int(template["maxPriorityFeePerGas"]),
             max_fee_per_gas=hex_to_int(template["maxFeePerGas"]),
             access_list=access_list,
@@ -128,7 +173,7 @@ def build_transaction(template: dict[str, Any], indexes: dict[str, int]) -> Tran
         )
     if access_lists is not None:
         return AccessListTransaction(
-            chain_id=STATE_TEST_CHAIN_ID,
+            chain_id=chain_id,
             gas_price=hex_to_int(template["gasPrice"]),
             access_list=access_list,
             **common,
@@ -145,15 +190,16 @@ def run_case(name: str, test: dict[str, Any], fork: str, index: int) -> CaseResu
     """Run post entry `index` of `fork` in one state test."""
     post = test["post"][fork][index]
     case_name = f"{name}[{index}]" if len(test["post"][fork]) > 1 else name
-    rules = rules_for(fork)
+    rules = fork_rules(test, fork)
+    chain_id = chain_id_of(test)
     state = load_pre_state(test["pre"])
-    env = block_env(test["env"])
+    env = block_env(test["env"], rules, chain_id)
     template = test["transaction"]
     expect_exception = post.get("expectException")
     logs: list[tuple[bytes, tuple[bytes, ...], bytes]] = []
     rejection: str | None = None
     try:
-        tx = build_transaction(template, post["indexes"])
+        tx = build_transaction(template, post["indexes"], chain_id)
         if "sender" in template:
             sender = hex_to_bytes(template["sender"])
         else:
@@ -175,20 +221,33 @@ def run_case(name: str, test: dict[str, Any], fork: str, index: int) -> CaseResu
     return CaseResult(case_name, fork, not errors, root, "; ".join(errors) or None)
 
 
-def iter_cases(path: Path, fork: str) -> Iterator[tuple[str, dict[str, Any], int]]:
-    """(test name, test, post index) for every entry of `fork` in one fixture file."""
+def iter_cases(
+    path: Path, forks: Collection[str] | None = None
+) -> Iterator[tuple[str, dict[str, Any], str, int]]:
+    """(test name, test, fork, post index) for every post entry of one fixture file, of the
+    given forks (None: of every fork in the file)."""
     with open(path) as handle:
         fixture = json.load(handle)
     for name, test in fixture.items():
-        for index in range(len(test.get("post", {}).get(fork, ()))):
-            yield name, test, index
+        for fork, entries in test.get("post", {}).items():
+            if forks is None or fork in forks:
+                for index in range(len(entries)):
+                    yield name, test, fork, index
 
 
-def run_file(path: Path, fork: str, name_filter: str | None = None) -> list[CaseResult]:
-    """Run every `fork` entry of one fixture file (optionally only names containing a filter)."""
+def run_file(
+    path: Path, forks: Collection[str] | None = None, name_filter: str | None = None
+) -> tuple[list[CaseResult], Counter[str]]:
+    """Run the post entries of the given forks (None: all) in one fixture file, optionally only
+    tests whose name contains `name_filter`. Returns the results and, by fork name, the entries
+    skipped because pyeth does not implement that fork."""
     results = []
-    for name, test, index in iter_cases(path, fork):
+    skipped: Counter[str] = Counter()
+    for name, test, fork, index in iter_cases(path, forks):
         if name_filter and name_filter not in name:
             continue
+        if fork not in FORKS:
+            skipped[fork] += 1
+            continue
         results.append(run_case(name, test, fork, index))
-    return results
+    return results, skipped

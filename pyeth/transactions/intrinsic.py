@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from evm.gas import (
+    GAS_AUTH_PER_EMPTY_ACCOUNT,
     GAS_INITCODE_WORD,
     TX_ACCESS_LIST_ADDRESS,
     TX_ACCESS_LIST_STORAGE_KEY,
@@ -10,8 +11,10 @@ from evm.gas import (
     TX_CREATE,
     TX_DATA_NON_ZERO,
     TX_DATA_ZERO,
+    TX_FLOOR_PER_TOKEN,
+    TX_TOKENS_PER_NON_ZERO_BYTE,
 )
-from pyeth.transactions.model import Transaction
+from pyeth.transactions.model import SetCodeTransaction, Transaction
 
 
 def intrinsic_gas(
@@ -30,5 +33,17 @@ def intrinsic_gas(
 
 
 def transaction_intrinsic_gas(tx: Transaction) -> int:
-    """`intrinsic_gas` of a transaction's own data, target and access list."""
-    return intrinsic_gas(tx.data, tx.to is None, tx.access_list)
+    """`intrinsic_gas` of a transaction's own data, target and access list, plus 25,000 per
+    EIP-7702 authorization of a set-code transaction."""
+    gas = intrinsic_gas(tx.data, tx.to is None, tx.access_list)
+    if isinstance(tx, SetCodeTransaction):
+        gas += GAS_AUTH_PER_EMPTY_ACCOUNT * len(tx.authorization_list)
+    return gas
+
+
+def calldata_floor_gas(data: bytes) -> int:
+    """EIP-7623 (Prague): the least gas a transaction pays, 21,000 plus 10 per calldata token
+    (a zero byte is one token, any other byte four)."""
+    zeros = data.count(0)
+    tokens = zeros + (len(data) - zeros) * TX_TOKENS_PER_NON_ZERO_BYTE
+    return TX_BASE + TX_FLOOR_PER_TOKEN * tokens

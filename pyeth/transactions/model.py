@@ -20,6 +20,7 @@ from pyeth.sedes import (
     UINT256,
     Fields,
     ListOf,
+    Record,
     UInt,
     deserialize_fields,
     encode,
@@ -241,14 +242,88 @@ class BlobTransaction(_Envelope):
     _cache: dict[str, bytes] = _cache_field()
 
 
-Transaction = LegacyTransaction | AccessListTransaction | FeeMarketTransaction | BlobTransaction
-TypedTransaction = AccessListTransaction | FeeMarketTransaction | BlobTransaction
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    """One EIP-7702 authorization: the signer (the authority) lets its account run the code at
+    `address`, for `chain_id` (0: any chain) while its nonce is `nonce`."""
+
+    chain_id: int
+    address: bytes
+    nonce: int
+    y_parity: int
+    r: int
+    s: int
+
+
+AUTHORIZATION_LIST: Final = ListOf(
+    Record(
+        Authorization,
+        (
+            ("chain_id", UINT256),
+            ("address", ADDRESS),
+            ("nonce", UINT256),
+            ("y_parity", UINT256),
+            ("r", UINT256),
+            ("s", UINT256),
+        ),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SetCodeTransaction(_Envelope):
+    """Type 4 (EIP-7702, Prague): a fee-market transaction that also installs delegations."""
+
+    TYPE: ClassVar[int] = 4
+    FIELDS: ClassVar[Fields] = (
+        ("chain_id", UINT256),
+        ("nonce", UINT256),
+        ("max_priority_fee_per_gas", UINT256),
+        ("max_fee_per_gas", UINT256),
+        ("gas_limit", UINT256),
+        ("to", ADDRESS),
+        ("value", UINT256),
+        ("data", BYTES),
+        ("access_list", ACCESS_LIST),
+        ("authorization_list", AUTHORIZATION_LIST),
+        ("y_parity", UINT256),
+        ("r", UINT256),
+        ("s", UINT256),
+    )
+
+    chain_id: int
+    nonce: int
+    max_priority_fee_per_gas: int
+    max_fee_per_gas: int
+    gas_limit: int
+    to: bytes
+    value: int = 0
+    data: bytes = b""
+    access_list: AccessList = ()
+    authorization_list: tuple[Authorization, ...] = ()
+    y_parity: int = 0
+    r: int = 0
+    s: int = 0
+    _cache: dict[str, bytes] = _cache_field()
+
+
+Transaction = (
+    LegacyTransaction
+    | AccessListTransaction
+    | FeeMarketTransaction
+    | BlobTransaction
+    | SetCodeTransaction
+)
+TypedTransaction = (
+    AccessListTransaction | FeeMarketTransaction | BlobTransaction | SetCodeTransaction
+)
 
 # The typed transactions by their envelope byte.
 TRANSACTION_TYPES: Final[dict[int, type[TypedTransaction]]] = {
     AccessListTransaction.TYPE: AccessListTransaction,
     FeeMarketTransaction.TYPE: FeeMarketTransaction,
     BlobTransaction.TYPE: BlobTransaction,
+    SetCodeTransaction.TYPE: SetCodeTransaction,
 }
 
 

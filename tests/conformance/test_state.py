@@ -1,9 +1,12 @@
-"""Runs the Cancun cases of ethereum/tests GeneralStateTests through pyeth's EVM and state.
+"""Runs state-test fixtures through pyeth's EVM and state: every Cancun case of ethereum/tests
+GeneralStateTests (14,390 post entries) and every case of the EEST Prague/Osaka state tests for
+the forks pyeth implements.
 
-One pytest case per post entry, id `path:test[index]:fork`: all 14,390 run in the default test
-run (about four minutes of CPU with the block compiler; `pytest -m conformance -n auto` runs just
+One pytest case per post entry, id `corpus/path:test[index]:fork`, all in the default test run
+(about five minutes of CPU with the block compiler; `pytest -m conformance -n auto` runs just
 the conformance suites). The heaviest single case, stTimeConsuming/CALLBlake2f_MaxRounds, runs
-2**32-1 BLAKE2 rounds and takes about two minutes on one core.
+2**32-1 BLAKE2 rounds and takes about two minutes on one core. EEST entries of forks pyeth does
+not implement (Berlin to Shanghai, filled for the modexp repricing tests) are not collected.
 """
 
 import json
@@ -14,15 +17,18 @@ from typing import Any
 
 import pytest
 
+from evm.forks import FORKS
 from pyeth.testing.statetests import run_case
 
-TESTS_DIR = Path(
-    os.environ.get(
-        "PYETH_TESTS_DIR", Path(__file__).resolve().parents[2].parent / "shared" / "ethereum-tests"
-    )
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+TESTS_DIR = Path(os.environ.get("PYETH_TESTS_DIR", SHARED / "ethereum-tests"))
+EEST_DIR = Path(os.environ.get("PYETH_EEST_DIR", SHARED / "eest-fixtures"))
+
+# (corpus name, folder, forks to run)
+CORPORA = (
+    ("ethereum-tests", TESTS_DIR / "GeneralStateTests", ("Cancun",)),
+    ("eest", EEST_DIR / "state_tests", tuple(FORKS)),
 )
-STATE_DIR = TESTS_DIR / "GeneralStateTests"
-FORK = "Cancun"
 
 
 @lru_cache(maxsize=4)
@@ -32,22 +38,30 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _params() -> list:
-    if not STATE_DIR.is_dir():
-        reason = f"GeneralStateTests fixtures not found at {STATE_DIR} (set PYETH_TESTS_DIR)"
-        return [pytest.param(None, None, 0, marks=pytest.mark.skip(reason=reason), id="missing")]
     params = []
-    for path in sorted(STATE_DIR.rglob("*.json")):
-        relative = path.relative_to(STATE_DIR).as_posix()
-        marks = [pytest.mark.conformance]
-        for name, test in _load(path).items():
-            for index in range(len(test.get("post", {}).get(FORK, ()))):
-                case_id = f"{relative.removesuffix('.json')}:{name}[{index}]:{FORK}"
-                params.append(pytest.param(path, name, index, marks=marks, id=case_id))
-    _load.cache_clear()
+    for corpus, folder, forks in CORPORA:
+        if not folder.is_dir():
+            reason = f"{corpus} state fixtures not found at {folder} (see tests/conformance)"
+            params.append(pytest.param(None, None, "", 0, marks=pytest.mark.skip(reason=reason)))
+            continue
+        for path in sorted(folder.rglob("*.json")):
+            relative = path.relative_to(folder).as_posix().removesuffix(".json")
+            for name, test in _load(path).items():
+                for fork, entries in test.get("post", {}).items():
+                    if fork not in forks:
+                        continue
+                    for index in range(len(entries)):
+                        case_id = f"{corpus}/{relative}:{name}[{index}]:{fork}"
+                        params.append(
+                            pytest.param(
+                                path, name, fork, index, marks=pytest.mark.conformance, id=case_id
+                            )
+                        )
+        _load.cache_clear()
     return params
 
 
-@pytest.mark.parametrize(("path", "name", "index"), _params())
-def test_state(path: Path, name: str, index: int) -> None:
-    result = run_case(name, _load(path)[name], FORK, index)
+@pytest.mark.parametrize(("path", "name", "fork", "index"), _params())
+def test_state(path: Path, name: str, fork: str, index: int) -> None:
+    result = run_case(name, _load(path)[name], fork, index)
     assert result.passed, result.error

@@ -80,7 +80,8 @@ MALFORMED = [
     (b"", "empty"),
     (b"\x80", "RLP byte string"),
     (b"\xb8\x38" + b"\x00" * 56, "RLP byte string"),
-    (b"\x04" + VALID_TYPE_2[1:], "unsupported transaction type 0x04"),
+    (b"\x05" + VALID_TYPE_2[1:], "unsupported transaction type 0x05"),
+    (b"\x04" + VALID_TYPE_2[1:], "SetCodeTransaction \\(type 4\\): expected 13 fields, got 12"),
     (b"\x00" + VALID_TYPE_2[1:], "unsupported transaction type 0x00"),
     (b"\x7f", "unsupported transaction type 0x7f"),
     (b"\x02", "FeeMarketTransaction .type 2.: RLP: input is empty"),
@@ -130,3 +131,30 @@ def test_malformed_encodings_raise_decoding_error(raw, problem):
 def test_rejects_non_bytes():
     with pytest.raises(DecodingError, match="must be bytes"):
         decode_transaction("0xf8")  # type: ignore[arg-type]
+
+
+def test_set_code_transaction_round_trip_and_authority():
+    """Type 4 (EIP-7702): wire round trip, sender recovery, and the authority of an
+    authorization signed with the same key."""
+    from pyeth.keys import private_key_to_address
+    from pyeth.transactions import recover_sender, sign_transaction
+    from pyeth.transactions.authorization import recover_authority, sign_authorization
+    from pyeth.transactions.model import SetCodeTransaction
+
+    key = bytes(31) + b"\x07"
+    auth = sign_authorization(1, b"\x42" * 20, 5, key)
+    tx = SetCodeTransaction(
+        chain_id=1,
+        nonce=3,
+        max_priority_fee_per_gas=1,
+        max_fee_per_gas=10,
+        gas_limit=100_000,
+        to=b"\x11" * 20,
+        authorization_list=(auth,),
+    )
+    signed = sign_transaction(tx, key, 1)
+    raw = encode_transaction(signed)
+    assert raw[0] == 4
+    assert decode_transaction(raw) == signed
+    assert recover_sender(decode_transaction(raw)) == private_key_to_address(key)
+    assert recover_authority(auth) == private_key_to_address(key)

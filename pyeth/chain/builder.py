@@ -1,11 +1,12 @@
 """Building a new block on top of a stored one: what a sealer (the dev node, a Clique signer)
 does with transactions from the pool, and what tests use to make chains.
 
-`build_block` executes the candidate transactions on a throwaway copy of the parent's state,
-leaves out those that cannot be included (their errors are returned, the pool decides what to do
-with them) and fills in every header field the validity rules derive: base fee, excess blob gas,
-gas and blob gas used, bloom and the three roots. Nothing is written; import the result with
-`Chain.import_block`.
+`build_block` executes the candidate transactions on the parent's state (the chain's cached
+post-state, taken out of the cache, or a fresh one), leaves out those that cannot be included
+(their errors are returned, the pool decides what to do with them) and fills in every header
+field the validity rules derive: base fee, excess blob gas, gas and blob gas used, bloom and the
+three roots. Nothing is written; import the result with `Chain.import_block`, passing
+`executed=built.executed` to skip executing it a second time.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pyeth.chain.receipts import EMPTY_BLOOM
 from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
 from pyeth.errors import InvalidTransaction
 from pyeth.sedes import BlockHeader, Withdrawal
+from pyeth.state import State
 from pyeth.transactions import Transaction
 from pyeth.trie import EMPTY_TRIE_ROOT
 
@@ -32,6 +34,12 @@ class BuiltBlock:
     block: Block
     result: BlockResult
     rejected: list[tuple[Transaction, str]] = field(default_factory=list)
+    state: State | None = field(default=None, repr=False)  # the block's post-state
+
+    @property
+    def executed(self) -> tuple[State, BlockResult] | None:
+        """What `Chain.import_block(block, executed=...)` takes to skip executing it again."""
+        return None if self.state is None else (self.state, self.result)
 
 
 def build_block(
@@ -78,7 +86,7 @@ def build_block(
     )
     rules = rules_for(chain.config.fork_at(header.number, header.timestamp))
     hashes = chain.ancestor_hashes(parent_hash, parent.number)
-    state = chain.state_at(parent.state_root)
+    state = chain.take_state(parent.state_root)
     execution = BlockExecution(state, header, rules, chain.chain_id, hashes)
     included: list[Transaction] = []
     rejected: list[tuple[Transaction, str]] = []
@@ -99,4 +107,5 @@ def build_block(
         gas_used=result.gas_used,
         blob_gas_used=result.blob_gas_used,
     )
-    return BuiltBlock(Block(header, tuple(included), (), tuple(withdrawals)), result, rejected)
+    block = Block(header, tuple(included), (), tuple(withdrawals))
+    return BuiltBlock(block, result, rejected, state)

@@ -210,6 +210,12 @@ class Chain:
         """A fresh persisted state at `state_root`, for reading (changes are never committed)."""
         return State.at_root(self.store.nodes, state_root)
 
+    def take_state(self, state_root: bytes) -> State:
+        """A state at `state_root` to execute a block on: the cached post-state of a recent
+        block (taken out of the cache, since it will change) or a fresh one."""
+        state = self._states.pop(state_root, None)
+        return State.at_root(self.store.nodes, state_root) if state is None else state
+
     def head_state(self) -> State:
         """A fresh state at the head, for reading."""
         return self.state_at(self._head.state_root)
@@ -231,8 +237,16 @@ class Chain:
 
     # --- importing ------------------------------------------------------------------------
 
-    def import_block(self, block: Block | bytes) -> ImportResult:
+    def import_block(
+        self, block: Block | bytes, *, executed: tuple[State, BlockResult] | None = None
+    ) -> ImportResult:
         """Validate, execute and store a block; make it the head if fork choice says so.
+
+        Args:
+            executed: the post-state and results of executing this very block on its
+                parent's state, as `build_block` returns them (`BuiltBlock.executed`): a
+                sealer's own block is then not executed a second time. Its header is still
+                validated and the results still checked against it.
 
         Raises:
             InvalidBlock: the block breaks a rule (the message names it); nothing is stored.
@@ -251,14 +265,16 @@ class Chain:
             raise InvalidBlock(f"unknown parent 0x{header.parent_hash.hex()}")
         validate_header(header, parent, self.consensus)
         validate_body(block)
-        rules = rules_for(self.config.fork_at(header.number, header.timestamp))
-        state = self._states.pop(parent.state_root, None)
-        if state is None:
-            state = State.at_root(self.store.nodes, parent.state_root)
-        # From here on `state` is this block's: if anything fails it is dropped, not cached
-        # again, since it may be half-applied or think nodes are stored that were rolled back.
-        hashes = _LazyHashes(self, header.parent_hash, parent.number)
-        result = apply_block(state, block, rules, self.chain_id, hashes)
+        if executed is not None:
+            state, result = executed
+        else:
+            rules = rules_for(self.config.fork_at(header.number, header.timestamp))
+            state = self.take_state(parent.state_root)
+            # From here on `state` is this block's: if anything fails it is dropped, not cached
+            # again, since it may be half-applied or think nodes are stored that were rolled
+            # back.
+            hashes = _LazyHashes(self, header.parent_hash, parent.number)
+            result = apply_block(state, block, rules, self.chain_id, hashes)
         validate_execution(
             header,
             result.gas_used,

@@ -80,7 +80,7 @@ class DevSealer:
         # nonce came too early (an earlier one of its sender was left out) stays queued; one
         # that is otherwise invalid here (funds spent by earlier ones, ...) is dropped.
         self.pool.remove(h for h, reason in dropped if not _may_fit_later(reason))
-        result = chain.import_block(built.block)
+        result = chain.import_block(built.block, executed=built.executed)
         if result.already_known and not result.is_head:
             # The same block was sealed before on this parent and left the canonical chain
             # (evm_revert, then the same transactions in the same second): make it head again.

@@ -10,19 +10,15 @@ corpus takes seconds, so all of it runs by default; ids are `file:case:fork`.
 
 import functools
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pyeth.testing.blocktests import run_case
+from tests.helpers.fixtures import ETHEREUM_TESTS
 
-TESTS_DIR = Path(
-    os.environ.get(
-        "PYETH_TESTS_DIR", Path(__file__).resolve().parents[2].parent / "shared" / "ethereum-tests"
-    )
-)
+TESTS_DIR = ETHEREUM_TESTS
 BLOCKCHAIN_DIR = TESTS_DIR / "BlockchainTests"
 FOLDERS = ("ValidBlocks", "InvalidBlocks", "GeneralStateTests/Pyspecs")
 FORK = "Cancun"

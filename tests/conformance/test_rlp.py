@@ -6,20 +6,15 @@ not decode (DecodingError). RandomRLPTests: `out` must decode and re-encode to i
 """
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pyeth.errors import DecodingError
 from pyeth.sedes import UINT, decode, encode
+from tests.helpers.fixtures import ETHEREUM_TESTS
 
-TESTS_DIR = Path(
-    os.environ.get(
-        "PYETH_TESTS_DIR", Path(__file__).resolve().parents[2].parent / "shared" / "ethereum-tests"
-    )
-)
+TESTS_DIR = ETHEREUM_TESTS
 RLP_DIR = TESTS_DIR / "RLPTests"
 
 

@@ -10,7 +10,6 @@ not implement (Berlin to Shanghai, filled for the modexp repricing tests) are no
 """
 
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,15 +18,12 @@ import pytest
 
 from evm.forks import FORKS
 from pyeth.testing.statetests import run_case
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-TESTS_DIR = Path(os.environ.get("PYETH_TESTS_DIR", SHARED / "ethereum-tests"))
-EEST_DIR = Path(os.environ.get("PYETH_EEST_DIR", SHARED / "eest-fixtures"))
+from tests.helpers.fixtures import EEST_FIXTURES, ETHEREUM_TESTS
 
 # (corpus name, folder, forks to run)
 CORPORA = (
-    ("ethereum-tests", TESTS_DIR / "GeneralStateTests", ("Cancun",)),
-    ("eest", EEST_DIR / "state_tests", tuple(FORKS)),
+    ("ethereum-tests", ETHEREUM_TESTS / "GeneralStateTests", ("Cancun",)),
+    ("eest", EEST_FIXTURES / "state_tests", tuple(FORKS)),
 )
 
 

@@ -9,8 +9,6 @@ or InvalidTransaction, and the class is checked where the fixture's exception na
 """
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
@@ -22,12 +20,9 @@ from pyeth.transactions import (
     transaction_intrinsic_gas,
     validate_static,
 )
+from tests.helpers.fixtures import ETHEREUM_TESTS
 
-TESTS_DIR = Path(
-    os.environ.get(
-        "PYETH_TESTS_DIR", Path(__file__).resolve().parents[2].parent / "shared" / "ethereum-tests"
-    )
-)
+TESTS_DIR = ETHEREUM_TESTS
 TX_DIR = TESTS_DIR / "TransactionTests"
 FORK = "Cancun"
 CHAIN_ID = 1  # the chain id the fixtures were filled for

@@ -6,19 +6,14 @@ trietestnextprev lists keys and expects each probe's previous and next stored ke
 """
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from pyeth.db import MemoryNodeStore
 from pyeth.trie import SecureTrie, Trie, secure_trie_root, trie_root
+from tests.helpers.fixtures import ETHEREUM_TESTS
 
-TESTS_DIR = Path(
-    os.environ.get(
-        "PYETH_TESTS_DIR", Path(__file__).resolve().parents[2].parent / "shared" / "ethereum-tests"
-    )
-)
+TESTS_DIR = ETHEREUM_TESTS
 TRIE_DIR = TESTS_DIR / "TrieTests"
 
 ROOT_FILES = {

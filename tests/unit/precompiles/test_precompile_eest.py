@@ -14,21 +14,16 @@ so the same cases also check that the tables are wired to the right addresses.
 """
 
 import json
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from Crypto.Hash import keccak
 
 from evm.errors import PrecompileFailure
 from evm.precompiles import CANCUN_PRECOMPILES, OSAKA_PRECOMPILES, PRAGUE_PRECOMPILES, Precompile
+from tests.helpers.fixtures import EEST_FIXTURES
 
-FIXTURES_DIR = Path(
-    os.environ.get(
-        "PYETH_EEST_DIR", Path(__file__).resolve().parents[3].parent / "shared" / "eest-fixtures"
-    )
-)
+FIXTURES_DIR = EEST_FIXTURES
 STATE_TESTS = FIXTURES_DIR / "state_tests"
 GROUPS = [
     "prague/eip2537_bls_12_381_precompiles",

@@ -733,7 +733,8 @@ def render_table(rows: Sequence[Row], engines: Sequence[str]) -> str:
 
 
 def to_json(rows: Sequence[Row], engines: dict[str, Engine], args: argparse.Namespace) -> dict:
-    names = list(engines)
+    """The results as plain data; `engines` lists the missing ones too."""
+    names = [name for name, engine in engines.items() if engine.prepare is not None]
     return {
         "machine": {
             "python": platform.python_version(),
@@ -932,7 +933,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 log(f"MISMATCH {case.name} [{name}]: {m.mismatch}")
         rows.append(Row(case, gas, results))
     log(f"done in {time.perf_counter() - started:.0f}s")
-    results_json = to_json(rows, {n: engines[n] for n in running}, args)
+    results_json = to_json(rows, engines, args)
     if args.save:
         args.save.write_text(json.dumps(results_json, indent=2) + "\n")
     if args.json:

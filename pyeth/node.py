@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Final
+from typing import Final, overload
 
 from evm.forks import ForkRules, rules_for
 from evm.frame import BlockEnv
@@ -30,6 +30,7 @@ from pyeth.accounts import (
     derive_accounts,
 )
 from pyeth.chain import Block, Chain, ChainEvent, Genesis, ImportResult, load_genesis
+from pyeth.chain.chain import BLOCKHASH_WINDOW
 from pyeth.chain.processing import block_env
 from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
 from pyeth.consensus.dev import DevSealer, SealResult
@@ -221,17 +222,17 @@ class Node:
     def call_env(self, header: BlockHeader, block_hash: bytes) -> BlockEnv:
         """The block environment for a call on the state after `header`: that block's own
         environment, as geth runs eth_call "at" a block."""
-        hashes = (
-            self.chain.ancestor_hashes(header.parent_hash, header.number - 1)
-            if (header.number > 0)
-            else []
+        hashes: Sequence[bytes] = (
+            _AncestorHashes(self.chain, header.parent_hash, header.number - 1)
+            if header.number > 0
+            else ()
         )
         return block_env(header, self.chain_id, hashes)
 
     def pending_env(self) -> tuple[BlockHeader, BlockEnv]:
         """The head and the environment of the block that would be sealed next on it."""
         head = self.chain.head
-        hashes = self.chain.ancestor_hashes(self.chain.head_hash, head.number)
+        hashes = _AncestorHashes(self.chain, self.chain.head_hash, head.number)
         env = BlockEnv(
             coinbase=self.sealer.coinbase,
             number=head.number + 1,
@@ -244,3 +245,29 @@ class Node:
             block_hashes=hashes,
         )
         return head, env
+
+
+class _AncestorHashes(Sequence[bytes]):
+    """The BLOCKHASH window of a call, read from the database only if the code asks (most calls
+    never do, and reading 256 hashes per eth_call halved its rate)."""
+
+    def __init__(self, chain: Chain, parent_hash: bytes, parent_number: int) -> None:
+        self._chain = chain
+        self._parent_hash = parent_hash
+        self._parent_number = parent_number
+        self._length = min(BLOCKHASH_WINDOW, parent_number + 1)
+        self._hashes: list[bytes] | None = None
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[bytes]: ...
+
+    def __getitem__(self, index: int | slice) -> bytes | Sequence[bytes]:
+        if self._hashes is None:
+            self._hashes = self._chain.ancestor_hashes(self._parent_hash, self._parent_number)
+        return self._hashes[index]

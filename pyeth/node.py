@@ -97,7 +97,9 @@ class Node:
         self.chain.subscribe(self._on_chain_event)
         self.pool.subscribe(self._on_pending)
         self._interval_task: asyncio.Task[None] | None = None
-        self._snapshots: list[bytes] = []  # head hashes, evm_snapshot id n at index n - 1
+        self._snapshots: list[bytes] = []
+        self._shared_state: State | None = None
+        self._shared_root = b""  # head hashes, evm_snapshot id n at index n - 1
 
     @property
     def chain_id(self) -> int:
@@ -215,9 +217,21 @@ class Node:
     def rules_at(self, header: BlockHeader) -> ForkRules:
         return rules_for(self.chain.config.fork_at(header.number, header.timestamp))
 
-    def state_at(self, header: BlockHeader) -> State:
-        """A throwaway state after block `header`."""
-        return self.chain.state_at(header.state_root)
+    def state_at(self, header: BlockHeader, shared: bool = True) -> State:
+        """The state after block `header`.
+
+        A shared state (the default) is kept while it is the latest asked for, so that reads
+        and calls in a row find accounts already loaded: the caller must leave it as it found
+        it (`pyeth.calls.run_call` undoes its own changes). Ask for an unshared one to change
+        it (state overrides).
+        """
+        root = header.state_root
+        if not shared:
+            return self.chain.state_at(root)
+        if self._shared_state is None or self._shared_root != root:
+            self._shared_state = self.chain.state_at(root)
+            self._shared_root = root
+        return self._shared_state
 
     def call_env(self, header: BlockHeader, block_hash: bytes) -> BlockEnv:
         """The block environment for a call on the state after `header`: that block's own

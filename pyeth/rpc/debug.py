@@ -117,8 +117,8 @@ def trace_transaction(ctx: RpcContext, tx_hash: bytes, options: dict[str, Any]) 
 def trace_call(
     ctx: RpcContext, request: CallRequest, block: BlockRef, options: dict[str, Any]
 ) -> dict[str, Any]:
-    state, env, rules = call_setup(ctx, block)
     overrides = options.get("stateOverrides")
+    state, env, rules = call_setup(ctx, block, shared=not overrides)
     if overrides:
         apply_overrides(state, p.state_overrides(overrides))
     gas = call_gas(state, env, request)

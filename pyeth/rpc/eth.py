@@ -121,15 +121,19 @@ def _state(ctx: RpcContext, ref: BlockRef) -> State:
     return ctx.node.state_at(header)
 
 
-def call_setup(ctx: RpcContext, ref: BlockRef) -> tuple[State, BlockEnv, ForkRules]:
-    """The state, block environment and rules a call at `ref` runs with."""
+def call_setup(
+    ctx: RpcContext, ref: BlockRef, shared: bool = True
+) -> tuple[State, BlockEnv, ForkRules]:
+    """The state, block environment and rules a call at `ref` runs with; `shared=False` for a
+    state of its own, to apply overrides to."""
     node = ctx.node
     if ref.is_pending:
         head, env = node.pending_env()
         rules = node.rules_at(dataclasses.replace(head, number=env.number, timestamp=env.timestamp))
-        return node.state_at(head), env, rules
+        return node.state_at(head, shared), env, rules
     header, block_hash = _header(ctx, ref)
-    return node.state_at(header), node.call_env(header, block_hash), node.rules_at(header)
+    env = node.call_env(header, block_hash)
+    return node.state_at(header, shared), env, node.rules_at(header)
 
 
 # --- chain and client -------------------------------------------------------------------
@@ -564,7 +568,7 @@ def call_gas(state: State, env: BlockEnv, request: CallRequest) -> int:
     optional("stateOverrides", p.state_overrides),
 )
 def call(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: Any) -> str:
-    state, env, rules = call_setup(ctx, block)
+    state, env, rules = call_setup(ctx, block, shared=not overrides)
     if overrides:
         apply_overrides(state, overrides)
     outcome = run_call(state, env, rules, request, call_gas(state, env, request))
@@ -579,7 +583,7 @@ def call(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: Any)
     optional("stateOverrides", p.state_overrides),
 )
 def estimate(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: Any) -> str:
-    state, env, rules = call_setup(ctx, block)
+    state, env, rules = call_setup(ctx, block, shared=not overrides)
     if overrides:
         apply_overrides(state, overrides)
     return q(estimate_gas(state, env, rules, request, env.gas_limit))

@@ -4,6 +4,7 @@ overrides, access lists, and the block tag of a call."""
 
 from eth_abi import decode as abi_decode
 
+from evm.addresses import create_address
 from pyeth.calls import ERROR_SELECTOR
 from pyeth.hashing import keccak256
 from tests.helpers.rpc import (
@@ -183,3 +184,25 @@ async def test_call_without_funds_for_value_is_refused(rpc):
         {"from": "0x000000000000000000000000000000000000dEaD", "to": ACCOUNT1, "value": "0x1"},
     )
     assert error["code"] == -32000 and "insufficient funds" in error["message"]
+
+
+async def test_calls_that_write_leave_the_state_unchanged(rpc):
+    token = await rpc.deploy_token(SUPPLY)
+    send = {
+        "from": ACCOUNT0,
+        "to": token,
+        "data": calldata("transfer(address,uint256)", ACCOUNT1, 9),
+    }
+    query = {"to": token, "data": calldata("balanceOf(address)", ACCOUNT1)}
+    for _ in range(3):
+        assert decode_uint(await rpc.call("eth_call", send)) == 1
+        assert decode_uint(await rpc.call("eth_call", query)) == 0
+    await rpc.call("eth_estimateGas", send)
+    await rpc.call("eth_createAccessList", send)
+    assert decode_uint(await rpc.call("eth_call", query)) == 0
+    assert await rpc.call("eth_getTransactionCount", ACCOUNT0, "latest") == "0x1"
+    # A deployment by eth_call leaves no code behind.
+    from_call = await rpc.call("eth_call", {"from": ACCOUNT1, "data": token_deploy_data(5)})
+    assert len(from_call) > 2
+    would_be = create_address(bytes.fromhex(ACCOUNT1[2:]), 0).hex()
+    assert await rpc.call("eth_getCode", "0x" + would_be, "latest") == "0x"

@@ -5,6 +5,7 @@ precompiles and the size limits. A new fork is the previous one with a few chang
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from evm.compiler import ENDS_BLOCK
 from evm.gas import GAS_LOW
 from evm.instructions import bitwise
 from evm.instructions.system import invalid
@@ -43,6 +44,7 @@ class ForkRules:
     static_gas: list[int] = field(init=False, repr=False)
     min_stack: list[int] = field(init=False, repr=False)
     max_stack: list[int] = field(init=False, repr=False)
+    ends_block: list[bool] = field(init=False, repr=False)  # see evm.compiler.ENDS_BLOCK
 
     def __post_init__(self) -> None:
         # Undefined slots: the INVALID handler, free, with no stack requirement.
@@ -59,6 +61,8 @@ class ForkRules:
         object.__setattr__(self, "static_gas", static_gas)
         object.__setattr__(self, "min_stack", min_stack)
         object.__setattr__(self, "max_stack", max_stack)
+        ends_block = [code in ENDS_BLOCK or code not in self.ops for code in range(256)]
+        object.__setattr__(self, "ends_block", ends_block)
 
     def with_changes(
         self,

@@ -9,7 +9,7 @@ import os
 import sys
 
 from evm.analysis import CodeAnalysis, analyse
-from evm.compiler import ENDS_BLOCK, MAX_BLOCK_INSTRUCTIONS, compile_block
+from evm.compiler import MAX_BLOCK_INSTRUCTIONS, compile_block
 from evm.context import Context
 from evm.errors import (
     ExceptionalHalt,
@@ -48,31 +48,18 @@ def address_collides(state: WorldState, address: bytes) -> bool:
 
 
 def _run(frame: Frame) -> None:
-    """The dispatch loop: runs until a handler raises Stop, Revert or an ExceptionalHalt."""
-    rules = frame.context.rules
-    handlers = rules.handlers
-    static_gas = rules.static_gas
-    min_stack = rules.min_stack
-    max_stack = rules.max_stack
-    code = frame.code
-    stack = frame.stack
+    """The table loop over the whole code: the reference semantics (PYETH_EVM_COMPILE=0).
+
+    Runs until a handler raises Stop, Revert or an ExceptionalHalt.
+    """
+    pc = 0
     while True:
-        op = code[frame.pc]
-        depth = len(stack)
-        if depth < min_stack[op]:
-            raise StackUnderflow
-        if depth > max_stack[op]:
-            raise StackOverflow
-        gas_left = frame.gas_left - static_gas[op]
-        if gas_left < 0:
-            raise OutOfGas
-        frame.gas_left = gas_left
-        frame.pc += 1
-        handlers[op](frame)
+        pc = _interpret_block(frame, pc)[0]
 
 
 def _interpret_block(frame: Frame, start: int) -> tuple[int, int]:
-    """Run the basic block at `start` with the table loop while it is cold.
+    """Run the basic block at `start` with the table: check the stack bounds and charge the
+    static gas of each instruction, then call its handler.
 
     Returns the pc to continue at and the number of instructions run.
     """
@@ -81,7 +68,7 @@ def _interpret_block(frame: Frame, start: int) -> tuple[int, int]:
     static_gas = rules.static_gas
     min_stack = rules.min_stack
     max_stack = rules.max_stack
-    defined = rules.ops
+    ends_block = rules.ends_block
     code = frame.code
     stack = frame.stack
     frame.pc = start
@@ -100,7 +87,7 @@ def _interpret_block(frame: Frame, start: int) -> tuple[int, int]:
         frame.pc += 1
         handlers[op](frame)
         count += 1
-        if op in ENDS_BLOCK or op not in defined or count == MAX_BLOCK_INSTRUCTIONS:
+        if ends_block[op] or count == MAX_BLOCK_INSTRUCTIONS:
             return frame.pc, count
 
 

@@ -228,8 +228,13 @@ def iter_cases(
     given forks (None: of every fork in the file)."""
     with open(path) as handle:
         fixture = json.load(handle)
+    if not isinstance(fixture, dict):
+        raise ValueError("a state-test file holds a JSON object of tests")
     for name, test in fixture.items():
-        for fork, entries in test.get("post", {}).items():
+        missing = [key for key in ("env", "pre", "transaction", "post") if key not in test]
+        if missing:
+            raise ValueError(f"test {name!r} is not a state test: no {', '.join(missing)}")
+        for fork, entries in test["post"].items():
             if forks is None or fork in forks:
                 for index in range(len(entries)):
                     yield name, test, fork, index

@@ -436,7 +436,7 @@ WITHDRAWAL: Final = Record(
 
 @dataclass(frozen=True, slots=True)
 class BlockHeader:
-    """A block header with every field up to Cancun; a field is None before its fork."""
+    """A block header with every field up to Prague; a field is None before its fork."""
 
     parent_hash: bytes
     ommers_hash: bytes
@@ -458,6 +458,7 @@ class BlockHeader:
     blob_gas_used: int | None = None  # Cancun
     excess_blob_gas: int | None = None  # Cancun
     parent_beacon_block_root: bytes | None = None  # Cancun
+    requests_hash: bytes | None = None  # Prague (EIP-7685)
 
     @property
     def hash(self) -> bytes:
@@ -484,8 +485,8 @@ HEADER: Final = Record(
         ("prev_randao", HASH32),
         ("nonce", Bytes(8)),
     ),
-    # One group per fork that appended fields. Prague adds `(("requests_hash", HASH32),)`
-    # here and a `requests_hash: bytes | None = None` field on BlockHeader.
+    # One group per fork that appended fields, with a field on BlockHeader that is None
+    # before that fork.
     tail=(
         (("base_fee_per_gas", UINT256),),
         (("withdrawals_root", HASH32),),
@@ -494,5 +495,6 @@ HEADER: Final = Record(
             ("excess_blob_gas", UINT64),
             ("parent_beacon_block_root", HASH32),
         ),
+        (("requests_hash", HASH32),),
     ),
 )

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from evm.forks import rules_for
 from pyeth.chain.blocks import EMPTY_OMMERS_HASH, Block, transactions_root, withdrawals_root
 from pyeth.chain.chain import Chain
 from pyeth.chain.processing import BlockExecution, BlockResult
@@ -56,12 +55,16 @@ def build_block(
     parent_beacon_block_root: bytes = bytes(32),
 ) -> BuiltBlock:
     """A valid block on `parent_hash` (the head by default) with as many of `transactions`, in
-    order, as can be included (the others come back with the reason). `timestamp` defaults to
-    the parent's plus one second, the gas limit to the parent's."""
+    order, as can be included (the others come back with the reason), under the rules of the
+    fork in force at its number and timestamp. `timestamp` defaults to the parent's plus one
+    second, the gas limit to the parent's."""
     parent_hash = chain.head_hash if parent_hash is None else parent_hash
     parent = chain.get_header(parent_hash)
     if parent is None:
         raise KeyError(f"block 0x{parent_hash.hex()} is not in the database")
+    number = parent.number + 1
+    timestamp = parent.timestamp + 1 if timestamp is None else timestamp
+    rules = chain.config.rules_at(number, timestamp)
     header = BlockHeader(
         parent_hash=parent_hash,
         ommers_hash=EMPTY_OMMERS_HASH,
@@ -71,23 +74,29 @@ def build_block(
         receipts_root=EMPTY_TRIE_ROOT,
         logs_bloom=EMPTY_BLOOM,
         difficulty=0,
-        number=parent.number + 1,
+        number=number,
         gas_limit=parent.gas_limit if gas_limit is None else gas_limit,
         gas_used=0,
-        timestamp=parent.timestamp + 1 if timestamp is None else timestamp,
+        timestamp=timestamp,
         extra_data=extra_data,
         prev_randao=prev_randao,
         nonce=bytes(8),
         base_fee_per_gas=calc_base_fee(parent),
         withdrawals_root=withdrawals_root(withdrawals),
         blob_gas_used=0,
-        excess_blob_gas=calc_excess_blob_gas(parent),
+        excess_blob_gas=calc_excess_blob_gas(parent, rules),
         parent_beacon_block_root=parent_beacon_block_root,
     )
-    rules = rules_for(chain.config.fork_at(header.number, header.timestamp))
     hashes = chain.ancestor_hashes(parent_hash, parent.number)
     state = chain.take_state(parent.state_root)
-    execution = BlockExecution(state, header, rules, chain.chain_id, hashes)
+    execution = BlockExecution(
+        state,
+        header,
+        rules,
+        chain.chain_id,
+        hashes,
+        deposit_contract=chain.config.deposit_contract,
+    )
     included: list[Transaction] = []
     rejected: list[tuple[Transaction, str]] = []
     for tx in transactions:
@@ -106,6 +115,7 @@ def build_block(
         logs_bloom=result.logs_bloom,
         gas_used=result.gas_used,
         blob_gas_used=result.blob_gas_used,
+        requests_hash=result.requests_hash,
     )
     block = Block(header, tuple(included), (), tuple(withdrawals))
     return BuiltBlock(block, result, rejected, state)

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from evm.forks import rules_for
-from pyeth.chain.blocks import Block, decode_block, decode_body, encode_body
+from pyeth.chain.blocks import Block, decode_block, decode_body, encode_block, encode_body
 from pyeth.chain.events import BlockWithReceipts, ChainEvent
 from pyeth.chain.forkchoice import ForkChoice, NewestBlock, Tip, find_reorg
+from pyeth.chain.forks import since
 from pyeth.chain.genesis import ChainConfig, Genesis
 from pyeth.chain.processing import BlockResult, apply_block
 from pyeth.chain.store import ChainStore
@@ -251,7 +251,9 @@ class Chain:
         Raises:
             InvalidBlock: the block breaks a rule (the message names it); nothing is stored.
         """
+        rlp_size = None
         if not isinstance(block, Block):
+            rlp_size = len(block)
             try:
                 block = decode_block(block)
             except DecodingError as exc:
@@ -263,18 +265,22 @@ class Chain:
         parent = self.get_header(header.parent_hash)
         if parent is None:
             raise InvalidBlock(f"unknown parent 0x{header.parent_hash.hex()}")
-        validate_header(header, parent, self.consensus)
-        validate_body(block)
+        rules = self.config.rules_at(header.number, header.timestamp)
+        validate_header(header, parent, self.consensus, rules)
+        if rlp_size is None and since(rules, "Osaka"):
+            rlp_size = len(encode_block(block))
+        validate_body(block, rules, rlp_size)
         if executed is not None:
             state, result = executed
         else:
-            rules = rules_for(self.config.fork_at(header.number, header.timestamp))
             state = self.take_state(parent.state_root)
             # From here on `state` is this block's: if anything fails it is dropped, not cached
             # again, since it may be half-applied or think nodes are stored that were rolled
             # back.
             hashes = _LazyHashes(self, header.parent_hash, parent.number)
-            result = apply_block(state, block, rules, self.chain_id, hashes)
+            result = apply_block(
+                state, block, rules, self.chain_id, hashes, self.config.deposit_contract
+            )
         validate_execution(
             header,
             result.gas_used,
@@ -282,6 +288,7 @@ class Chain:
             result.receipts_root,
             result.logs_bloom,
             state.state_root(),
+            requests_hash=result.requests_hash,
         )
         event = self._commit(block, parent, state, result)
         self._remember_header(block_hash, header)

@@ -1,16 +1,18 @@
 """Genesis: reading geth's genesis.json format into a `Genesis` (chain config, header fields and the
 initial accounts), and building block 0 and its state from it.
 
-The format is geth's: `config` (chainId, the fork activation blocks and times, `clique`),
-`alloc` (address -> balance, nonce, code, storage) and the header fields (gasLimit, difficulty,
-extraData, baseFeePerGas, timestamp, mixHash, coinbase, nonce, ...). Quantities may be hex
-("0x...") or decimal strings or JSON integers, as geth accepts them. Anything malformed raises
-`InvalidGenesis` with the path of the field (`alloc.0x...balance`, `config.cancunTime`).
+The format is geth's: `config` (chainId, the fork activation blocks and times, `blobSchedule`,
+`depositContractAddress`, `clique`), `alloc` (address -> balance, nonce, code, storage) and the
+header fields (gasLimit, difficulty, extraData, baseFeePerGas, timestamp, mixHash, coinbase,
+nonce, ...). Quantities may be hex ("0x...") or decimal strings or JSON integers, as geth
+accepts them. Anything malformed raises `InvalidGenesis` with the path of the field
+(`alloc.0x...balance`, `config.cancunTime`).
 
-pyeth's EVM implements Cancun only, so every fork up to Cancun must be active at genesis and no
-later fork may be scheduled; a config that says otherwise is refused naming the field. This
-module does not touch a database: `Genesis.commit_state(store)` writes the state tries into
-whatever node store the caller gives it.
+pyeth runs Cancun and later forks, so every fork up to Cancun must be active at genesis; Prague,
+Osaka and the blob-parameter-only forks (BPO1 to BPO5) may come at any time, in order; a config
+that says otherwise is refused naming the field. This module does not touch a database:
+`Genesis.commit_state(store)` writes the state tries into whatever node store the caller gives
+it.
 """
 
 from __future__ import annotations
@@ -18,10 +20,21 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from hashlib import sha256
 from pathlib import Path
 from typing import Any, Final
 
+from evm.forks import ForkRules
 from pyeth.chain.blocks import EMPTY_OMMERS_HASH, Block
+from pyeth.chain.forks import (
+    BLOCK_FORKS,
+    FIRST_FORK,
+    FORK_ORDER,
+    TIME_FORKS,
+    BlobParams,
+    default_blob_schedule,
+    rules_at,
+)
 from pyeth.chain.receipts import EMPTY_BLOOM
 from pyeth.db.nodestore import NodeStore
 from pyeth.errors import PyethError
@@ -34,30 +47,17 @@ INITIAL_BASE_FEE: Final = 1_000_000_000  # EIP-1559: the base fee of the London 
 DEFAULT_GAS_LIMIT: Final = 4_712_388  # geth's genesis gas limit when none is given
 MAX_EXTRA_DATA: Final = 32
 
-# Block-numbered forks in activation order, with their genesis.json keys.
-BLOCK_FORKS: Final = (
-    ("Homestead", "homesteadBlock"),
-    ("TangerineWhistle", "eip150Block"),
-    ("SpuriousDragon", "eip155Block"),
-    ("SpuriousDragon", "eip158Block"),
-    ("Byzantium", "byzantiumBlock"),
-    ("Constantinople", "constantinopleBlock"),
-    ("Petersburg", "petersburgBlock"),
-    ("Istanbul", "istanbulBlock"),
-    ("MuirGlacier", "muirGlacierBlock"),
-    ("Berlin", "berlinBlock"),
-    ("London", "londonBlock"),
-    ("ArrowGlacier", "arrowGlacierBlock"),
-    ("GrayGlacier", "grayGlacierBlock"),
-    ("Paris", "mergeNetsplitBlock"),
-)
-# Timestamp-scheduled forks, in order. pyeth runs Cancun; later ones are refused.
-TIME_FORKS: Final = (("Shanghai", "shanghaiTime"), ("Cancun", "cancunTime"))
-UNSUPPORTED_TIME_FORKS: Final = (("Prague", "pragueTime"), ("Osaka", "osakaTime"))
+MAINNET_DEPOSIT_CONTRACT: Final = bytes.fromhex("00000000219ab540356cbb839cbe05303d7705fa")
+EMPTY_REQUESTS_HASH: Final = sha256(b"").digest()  # EIP-7685: a block without requests
 # Forks that may be left out of a config without mattering to a Cancun-from-genesis chain.
 OPTIONAL_BLOCK_FORKS: Final = frozenset(
     {"muirGlacierBlock", "arrowGlacierBlock", "grayGlacierBlock", "mergeNetsplitBlock"}
 )
+# Timestamp forks up to this one must be active at genesis; later ones may come at any time.
+GENESIS_TIME_FORKS: Final = TIME_FORKS[: [name for name, _ in TIME_FORKS].index(FIRST_FORK) + 1]
+LATER_TIME_FORKS: Final = TIME_FORKS[len(GENESIS_TIME_FORKS) :]
+# Forks a config may leave out while scheduling later ones (geth's "optional" forks).
+SKIPPABLE_FORKS: Final = frozenset({"BPO1", "BPO2", "BPO3", "BPO4", "BPO5"})
 
 
 class InvalidGenesis(PyethError, ValueError):
@@ -81,6 +81,10 @@ class ChainConfig:
     fork_times: Mapping[str, int | None] = field(default_factory=dict)
     terminal_total_difficulty: int | None = 0
     clique: CliqueConfig | None = None
+    # Fork name ("Cancun", "BPO1", ...) -> its blob schedule; a fork left out has pyeth's
+    # (mainnet's) schedule.
+    blob_schedule: Mapping[str, BlobParams] = field(default_factory=dict)
+    deposit_contract: bytes = MAINNET_DEPOSIT_CONTRACT  # EIP-6110: whose logs are deposits
 
     def fork_at(self, number: int, timestamp: int) -> str:
         """The name of the fork in force for a block with this number and timestamp."""
@@ -89,11 +93,19 @@ class ChainConfig:
             activation = self.fork_blocks.get(key)
             if activation is not None and number >= activation:
                 name = fork
-        for fork, key in (*TIME_FORKS, *UNSUPPORTED_TIME_FORKS):
+        for fork, key in TIME_FORKS:
             activation = self.fork_times.get(key)
             if activation is not None and timestamp >= activation:
                 name = fork
         return name
+
+    def rules_at(self, number: int, timestamp: int) -> ForkRules:
+        """The rules of the block with this number and timestamp (`forks.rules_at`)."""
+        return rules_at(self, number, timestamp)
+
+    def is_active(self, fork: str, number: int, timestamp: int) -> bool:
+        """Whether `fork` (or a later one) is in force for this block."""
+        return FORK_ORDER.index(self.fork_at(number, timestamp)) >= FORK_ORDER.index(fork)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +161,9 @@ class Genesis:
             blob_gas_used=self.blob_gas_used,
             excess_blob_gas=self.excess_blob_gas,
             parent_beacon_block_root=self.parent_beacon_block_root,
+            requests_hash=(
+                EMPTY_REQUESTS_HASH if self.config.is_active("Prague", 0, self.timestamp) else None
+            ),
         )
 
     def block(self, state_root: bytes | None = None) -> Block:
@@ -189,7 +204,7 @@ def parse_genesis(data: Any) -> Genesis:
         raise InvalidGenesis("genesis: expected a JSON object")
     if "config" not in data:
         raise InvalidGenesis("config: missing")
-    config = _parse_config(data["config"])
+    config = parse_config(data["config"])
     alloc = _parse_alloc(data.get("alloc", {}))
     fields: dict[str, Any] = {}
     for key, name, parse in (
@@ -223,7 +238,9 @@ def parse_genesis(data: Any) -> Genesis:
     return Genesis(config, alloc, **fields)
 
 
-def _parse_config(raw: Any) -> ChainConfig:
+def parse_config(raw: Any) -> ChainConfig:
+    """Build a ChainConfig from genesis.json's `config` object. Raises InvalidGenesis naming the
+    field."""
     if not isinstance(raw, dict):
         raise InvalidGenesis("config: expected a JSON object")
     if raw.get("chainId") is None:
@@ -243,17 +260,19 @@ def _parse_config(raw: Any) -> ChainConfig:
                 f" (got {'missing' if value is None else value})"
             )
     fork_times: dict[str, int | None] = {}
-    for _, key in TIME_FORKS:
+    for _, key in GENESIS_TIME_FORKS:
         value = raw.get(key)
         fork_times[key] = None if value is None else _quantity(value, f"config.{key}")
         if fork_times[key] != 0:
             raise InvalidGenesis(
-                f"config.{key}: pyeth runs Cancun from genesis, so it must be 0"
+                f"config.{key}: pyeth runs {FIRST_FORK} from genesis, so it must be 0"
                 f" (got {'missing' if value is None else value})"
             )
-    for fork, key in UNSUPPORTED_TIME_FORKS:
-        if raw.get(key) is not None:
-            raise InvalidGenesis(f"config.{key}: {fork} is not supported (pyeth runs Cancun)")
+    _parse_later_forks(raw, fork_times)
+    blob_schedule = _parse_blob_schedule(raw.get("blobSchedule"), fork_times)
+    deposit_contract = MAINNET_DEPOSIT_CONTRACT
+    if raw.get("depositContractAddress") is not None:
+        deposit_contract = _address(raw["depositContractAddress"], "config.depositContractAddress")
     ttd_raw = raw.get("terminalTotalDifficulty")
     ttd = None if ttd_raw is None else _quantity(ttd_raw, "config.terminalTotalDifficulty")
     clique = None
@@ -266,7 +285,69 @@ def _parse_config(raw: Any) -> ChainConfig:
         if epoch == 0:
             raise InvalidGenesis("config.clique.epoch: must not be 0")
         clique = CliqueConfig(period, epoch)
-    return ChainConfig(chain_id, fork_blocks, fork_times, ttd, clique)
+    return ChainConfig(
+        chain_id, fork_blocks, fork_times, ttd, clique, blob_schedule, deposit_contract
+    )
+
+
+def _parse_later_forks(raw: dict[str, Any], fork_times: dict[str, int | None]) -> None:
+    """The forks after the first one pyeth runs: each at any time, in order, none skipped but
+    the blob-parameter-only ones (geth's rule)."""
+    previous_key, previous_time = GENESIS_TIME_FORKS[-1][1], 0
+    gap: str | None = None  # the first fork left out
+    for fork, key in LATER_TIME_FORKS:
+        value = raw.get(key)
+        fork_times[key] = None if value is None else _quantity(value, f"config.{key}")
+        time = fork_times[key]
+        if time is None:
+            if gap is None and fork not in SKIPPABLE_FORKS:
+                gap = key
+            continue
+        if gap is not None:
+            raise InvalidGenesis(f"config.{key}: scheduled, but config.{gap} is not")
+        if time < previous_time:
+            raise InvalidGenesis(
+                f"config.{key}: {time} is before config.{previous_key} ({previous_time})"
+            )
+        previous_key, previous_time = key, time
+
+
+def _parse_blob_schedule(raw: Any, fork_times: Mapping[str, int | None]) -> dict[str, BlobParams]:
+    """`config.blobSchedule`: fork name (any case, "cancun" as geth writes it or "Cancun" as
+    test fixtures do) -> target, max and baseFeeUpdateFraction. A scheduled fork pyeth has no
+    schedule of its own for (BPO3 and later) must have one here."""
+    names = {name.lower(): name for name, _ in TIME_FORKS}
+    schedule: dict[str, BlobParams] = {}
+    if raw is not None:
+        if not isinstance(raw, dict):
+            raise InvalidGenesis("config.blobSchedule: expected a JSON object of fork -> schedule")
+        for key, entry in raw.items():
+            where = f"config.blobSchedule.{key}"
+            fork = names.get(key.lower())
+            if fork is None:
+                continue  # a fork this version does not know: geth ignores it too
+            if not isinstance(entry, dict):
+                raise InvalidGenesis(f"{where}: expected a JSON object")
+            for field_name in ("target", "max", "baseFeeUpdateFraction"):
+                if entry.get(field_name) is None:
+                    raise InvalidGenesis(f"{where}.{field_name}: missing")
+            params = BlobParams(
+                _quantity(entry["target"], f"{where}.target"),
+                _quantity(entry["max"], f"{where}.max"),
+                _quantity(entry["baseFeeUpdateFraction"], f"{where}.baseFeeUpdateFraction"),
+            )
+            if params.target > params.max:
+                raise InvalidGenesis(f"{where}: target {params.target} above max {params.max}")
+            if params.update_fraction == 0:
+                raise InvalidGenesis(f"{where}.baseFeeUpdateFraction: must not be 0")
+            schedule[fork] = params
+    for fork, key in LATER_TIME_FORKS:
+        scheduled = fork_times.get(key) is not None
+        if scheduled and fork not in schedule and default_blob_schedule(fork) is None:
+            raise InvalidGenesis(
+                f"config.blobSchedule: {fork} is scheduled ({key}) but has no entry"
+            )
+    return schedule
 
 
 def _parse_alloc(raw: Any) -> dict[bytes, Account]:

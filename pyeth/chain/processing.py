@@ -1,6 +1,7 @@
-"""Executing a block on the state of its parent: the EIP-4788 beacon-root system call, every
-transaction through the EVM (`pyeth.transition`), the withdrawals credited (EIP-4895), and the
-receipts, gas and bloom that result.
+"""Executing a block on the state of its parent: the start-of-block system calls (EIP-4788
+beacon root; from Prague the EIP-2935 parent hash), every transaction through the EVM
+(`pyeth.transition`), the withdrawals credited (EIP-4895), from Prague the requests (EIP-7685:
+deposits, withdrawal and consolidation requests), and the receipts, gas and bloom that result.
 
 A transaction that is invalid in its block (bad signature, wrong chain id, nonce, funds, gas
 above what the block has left, too much blob gas) makes the whole block invalid: `apply_block`
@@ -15,13 +16,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from evm.context import Context
 from evm.forks import ForkRules
-from evm.frame import BlockEnv, Message, TxEnv
-from evm.gas import MAX_BLOB_GAS_PER_BLOCK
-from evm.interpreter import process_message
+from evm.frame import BlockEnv
+from evm.gas import BLOB_BASE_FEE_UPDATE_FRACTION, GAS_PER_BLOB
 from pyeth.chain.blocks import Block, indexed_root
+from pyeth.chain.forks import since
+from pyeth.chain.genesis import MAINNET_DEPOSIT_CONTRACT
 from pyeth.chain.receipts import combine_blooms, encode_receipt_fast, make_receipt
+from pyeth.chain.requests import collect_requests, requests_hash
+from pyeth.chain.system import (
+    BEACON_ROOTS_ADDRESS,
+    SYSTEM_ADDRESS,
+    SYSTEM_CALL_GAS,
+    process_beacon_root,
+    process_parent_block_hash,
+)
 from pyeth.errors import InvalidBlock, InvalidTransaction
 from pyeth.fees import blob_base_fee, blob_gas
 from pyeth.sedes import BlockHeader, Receipt, Withdrawal
@@ -29,10 +38,18 @@ from pyeth.state import State
 from pyeth.transactions import BlobTransaction, Transaction, recover_sender, validate_static
 from pyeth.transition import TransactionResult, apply_transaction
 
-BEACON_ROOTS_ADDRESS: Final = bytes.fromhex("000f3df6d732807ef1319fb7b8bb8522d0beac02")
-SYSTEM_ADDRESS: Final = bytes.fromhex("fffffffffffffffffffffffffffffffffffffffe")
-SYSTEM_CALL_GAS: Final = 30_000_000
 GWEI: Final = 10**9
+
+__all__ = [
+    "BEACON_ROOTS_ADDRESS",  # the system-call names, where callers found them before
+    "SYSTEM_ADDRESS",
+    "SYSTEM_CALL_GAS",
+    "BlockExecution",
+    "BlockResult",
+    "apply_block",
+    "block_env",
+    "process_withdrawals",
+]
 
 
 @dataclass(slots=True)
@@ -44,6 +61,7 @@ class BlockResult:
     results: list[TransactionResult] = field(default_factory=list)
     gas_used: int = 0
     blob_gas_used: int = 0
+    requests: list[bytes] | None = None  # from Prague: the block's requests (EIP-7685)
     _encoded: list[bytes] = field(default_factory=list, repr=False)
 
     @property
@@ -60,9 +78,21 @@ class BlockResult:
     def receipts_root(self) -> bytes:
         return indexed_root(self.encoded_receipts())
 
+    @property
+    def requests_hash(self) -> bytes | None:
+        """The hash the header must carry from Prague (EIP-7685); None before."""
+        return None if self.requests is None else requests_hash(self.requests)
 
-def block_env(header: BlockHeader, chain_id: int, block_hashes: Sequence[bytes]) -> BlockEnv:
-    """What the EVM's block opcodes read while executing `header`'s block."""
+
+def block_env(
+    header: BlockHeader,
+    chain_id: int,
+    block_hashes: Sequence[bytes],
+    rules: ForkRules | None = None,
+) -> BlockEnv:
+    """What the EVM's block opcodes read while executing `header`'s block under `rules` (whose
+    blob schedule prices blob gas; Cancun's when None)."""
+    fraction = BLOB_BASE_FEE_UPDATE_FRACTION if rules is None else rules.blob_update_fraction
     return BlockEnv(
         coinbase=header.coinbase,
         number=header.number,
@@ -71,7 +101,7 @@ def block_env(header: BlockHeader, chain_id: int, block_hashes: Sequence[bytes])
         prev_randao=header.prev_randao,
         base_fee=header.base_fee_per_gas or 0,
         chain_id=chain_id,
-        blob_base_fee=blob_base_fee(header.excess_blob_gas or 0),
+        blob_base_fee=blob_base_fee(header.excess_blob_gas or 0, fraction),
         block_hashes=block_hashes,
         difficulty=header.difficulty,
     )
@@ -83,17 +113,22 @@ def apply_block(
     rules: ForkRules,
     chain_id: int,
     block_hashes: Sequence[bytes],
+    deposit_contract: bytes = MAINNET_DEPOSIT_CONTRACT,
 ) -> BlockResult:
     """Execute `block` on `state` (its parent's post-state), changing `state` in place.
 
     Args:
         block_hashes: hashes of the up to 256 ancestors of the block, oldest first, on the
             block's own branch (BLOCKHASH never looks at another branch).
+        deposit_contract: the address whose deposit logs are requests (EIP-6110).
 
     Raises:
-        InvalidBlock: a transaction cannot be included; the message names it and the rule.
+        InvalidBlock: a transaction cannot be included, a deposit log is malformed or a
+            request system call failed; the message names the rule.
     """
-    execution = BlockExecution(state, block.header, rules, chain_id, block_hashes)
+    execution = BlockExecution(
+        state, block.header, rules, chain_id, block_hashes, deposit_contract=deposit_contract
+    )
     for index, tx in enumerate(block.transactions):
         try:
             execution.apply(tx)
@@ -103,9 +138,10 @@ def apply_block(
 
 
 class BlockExecution:
-    """One block being executed step by step: the system call on creation, then `apply` per
-    transaction, then `finish` with the withdrawals. A sealer uses it to skip the transactions
-    that cannot be included; `apply_block` to reject a block that holds one."""
+    """One block being executed step by step: the system calls on creation, then `apply` per
+    transaction, then `finish` with the withdrawals (and the requests). A sealer uses it to skip
+    the transactions that cannot be included; `apply_block` to reject a block that holds
+    one."""
 
     def __init__(
         self,
@@ -114,15 +150,21 @@ class BlockExecution:
         rules: ForkRules,
         chain_id: int,
         block_hashes: Sequence[bytes],
+        *,
+        deposit_contract: bytes = MAINNET_DEPOSIT_CONTRACT,
     ) -> None:
         self.state = state
         self.header = header
         self.rules = rules
         self.chain_id = chain_id
-        self.env = block_env(header, chain_id, block_hashes)
+        self.deposit_contract = deposit_contract
+        self.env = block_env(header, chain_id, block_hashes, rules)
+        self.max_blob_gas = rules.blob_max * GAS_PER_BLOB
         self.result = BlockResult()
         if header.parent_beacon_block_root is not None:
             process_beacon_root(state, self.env, header.parent_beacon_block_root, rules)
+        if since(rules, "Prague"):
+            process_parent_block_hash(state, self.env, header.parent_hash, rules)
 
     def apply(self, tx: Transaction) -> Receipt:
         """Include `tx`; its receipt.
@@ -130,15 +172,15 @@ class BlockExecution:
         Raises:
             InvalidTransaction: `tx` cannot be included here; the state is untouched.
         """
-        validate_static(tx, chain_id=self.chain_id)
+        validate_static(tx, chain_id=self.chain_id, max_blobs=self.rules.max_blobs_in_tx)
         sender = recover_sender(tx)
         out = self.result
         if isinstance(tx, BlobTransaction):
             tx_blob_gas = blob_gas(len(tx.blob_versioned_hashes))
-            if out.blob_gas_used + tx_blob_gas > MAX_BLOB_GAS_PER_BLOCK:
+            if out.blob_gas_used + tx_blob_gas > self.max_blob_gas:
                 raise InvalidTransaction(
                     f"blob gas used above the block limit: {out.blob_gas_used + tx_blob_gas} "
-                    f"> {MAX_BLOB_GAS_PER_BLOCK}"
+                    f"> {self.max_blob_gas}"
                 )
         result = apply_transaction(
             self.state, self.env, tx, sender, self.rules, self.header.gas_limit - out.gas_used
@@ -152,41 +194,18 @@ class BlockExecution:
         return receipt
 
     def finish(self, withdrawals: Sequence[Withdrawal]) -> BlockResult:
-        """Credit the withdrawals; the block's results."""
+        """Credit the withdrawals and, from Prague, collect the requests; the block's results.
+
+        Raises:
+            InvalidBlock: a deposit log is malformed or a request system call failed.
+        """
         if withdrawals:
             process_withdrawals(self.state, withdrawals)
+        if since(self.rules, "Prague"):
+            self.result.requests = collect_requests(
+                self.state, self.env, self.rules, self.result.receipts, self.deposit_contract
+            )
         return self.result
-
-
-def process_beacon_root(
-    state: State, env: BlockEnv, parent_beacon_block_root: bytes, rules: ForkRules
-) -> None:
-    """EIP-4788: store the parent beacon block root through the beacon roots contract.
-
-    A system call: from SYSTEM_ADDRESS, 30M gas that nobody pays for and that does not count
-    against the block, no value moved. Without code at the contract's address nothing happens
-    (as in geth, whose call to a missing account creates nothing).
-    """
-    code = state.get_code(BEACON_ROOTS_ADDRESS)
-    if not code:
-        return
-    state.begin_transaction(warm_accounts=(SYSTEM_ADDRESS, BEACON_ROOTS_ADDRESS))
-    message = Message(
-        caller=SYSTEM_ADDRESS,
-        target=BEACON_ROOTS_ADDRESS,
-        code_address=BEACON_ROOTS_ADDRESS,
-        value=0,
-        data=parent_beacon_block_root,
-        gas=SYSTEM_CALL_GAS,
-        code=code,
-        should_transfer_value=False,
-    )
-    context = Context(state, env, TxEnv(SYSTEM_ADDRESS, 0, ()), rules)
-    result = process_message(message, context)
-    if result.success:
-        for address in result.touched:
-            if state.account_exists(address) and state.is_empty(address):
-                state.destroy_account(address)
 
 
 def process_withdrawals(state: State, withdrawals: Sequence[Withdrawal]) -> None:

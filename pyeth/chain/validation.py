@@ -2,11 +2,14 @@
 and the result of executing a block against its header. Each failure raises
 `pyeth.errors.InvalidBlock` whose message starts with the rule broken.
 
-The rules are Cancun's: EIP-1559 base fee and gas limit bounds, EIP-4844 blob gas accounting,
-EIP-4895 withdrawals root, EIP-4788 parent beacon root present; the consensus part of a header
-is a pluggable `HeaderRules` function, by default EIP-3675's proof of stake (empty ommers, zero
-difficulty and nonce, short extra data). This module reads no database and runs no EVM;
-it compares values the chain hands it.
+The rules are those of the block's fork (`ForkRules`, Cancun unless given): EIP-1559 base fee
+and gas limit bounds, EIP-4844 blob gas accounting with the fork's blob schedule (EIP-7691, the
+blob-parameter-only forks) and, from Osaka, the blob base fee's reserve price (EIP-7918),
+EIP-4895 withdrawals root, EIP-4788 parent beacon root present, from Prague the EIP-7685
+requests hash, from Osaka the EIP-7934 limit on a block's RLP size; the consensus part of a
+header is a pluggable `HeaderRules` function, by default EIP-3675's proof of stake (empty
+ommers, zero difficulty and nonce, short extra data). This module reads no database and runs no
+EVM; it compares values the chain hands it.
 """
 
 from __future__ import annotations
@@ -14,14 +17,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Final
 
-from evm.gas import GAS_PER_BLOB, MAX_BLOB_GAS_PER_BLOCK, TARGET_BLOB_GAS_PER_BLOCK
+from evm.forks import CANCUN, ForkRules
+from evm.gas import GAS_PER_BLOB
 from pyeth.chain.blocks import (
     EMPTY_OMMERS_HASH,
     Block,
     block_transactions_root,
     withdrawals_root,
 )
+from pyeth.chain.forks import since
 from pyeth.errors import InvalidBlock
+from pyeth.fees import blob_base_fee
 from pyeth.sedes import BlockHeader, Receipt
 
 GAS_LIMIT_BOUND_DIVISOR: Final = 1024
@@ -32,6 +38,8 @@ BASE_FEE_MAX_CHANGE_DENOMINATOR: Final = 8
 ELASTICITY_MULTIPLIER: Final = 2
 MAX_EXTRA_DATA_SIZE: Final = 32
 ZERO_NONCE: Final = bytes(8)
+BLOB_BASE_COST: Final = 2**13  # EIP-7918: execution gas a blob's price is kept above
+MAX_RLP_BLOCK_SIZE: Final = 10 * 2**20 - 2 * 2**20  # EIP-7934: 10 MiB less a 2 MiB margin
 
 
 def calc_base_fee(parent: BlockHeader) -> int:
@@ -48,10 +56,29 @@ def calc_base_fee(parent: BlockHeader) -> int:
     return base_fee - delta
 
 
-def calc_excess_blob_gas(parent: BlockHeader) -> int:
-    """EIP-4844: the excess blob gas of the child of `parent`."""
-    total = (parent.excess_blob_gas or 0) + (parent.blob_gas_used or 0)
-    return max(0, total - TARGET_BLOB_GAS_PER_BLOCK)
+def calc_excess_blob_gas(parent: BlockHeader, rules: ForkRules = CANCUN) -> int:
+    """EIP-4844: the excess blob gas of the child of `parent`, whose rules are `rules`.
+
+    The child's blob schedule applies (at a fork it differs from the parent's, as in geth and
+    the specification). From Osaka (EIP-7918), while blobs cost less than BLOB_BASE_COST gas
+    at the parent's base fee, the excess only grows: by the parent's blob gas scaled by
+    (max - target) / max instead of falling by the target.
+    """
+    excess = parent.excess_blob_gas or 0
+    used = parent.blob_gas_used or 0
+    target = rules.blob_target * GAS_PER_BLOB
+    if excess + used < target:
+        return 0
+    if rules.blob_reserve_price:
+        blob_price = GAS_PER_BLOB * blob_base_fee(excess, rules.blob_update_fraction)
+        if BLOB_BASE_COST * (parent.base_fee_per_gas or 0) > blob_price:
+            return excess + used * (rules.blob_max - rules.blob_target) // rules.blob_max
+    return excess + used - target
+
+
+def header_blob_base_fee(header: BlockHeader, rules: ForkRules = CANCUN) -> int:
+    """The blob base fee of the block of `header`, whose rules are `rules`."""
+    return blob_base_fee(header.excess_blob_gas or 0, rules.blob_update_fraction)
 
 
 def check_gas_limit(gas_limit: int, parent_gas_limit: int) -> None:
@@ -88,10 +115,14 @@ def validate_proof_of_stake(header: BlockHeader, parent: BlockHeader) -> None:
 
 
 def validate_header(
-    header: BlockHeader, parent: BlockHeader, consensus: HeaderRules = validate_proof_of_stake
+    header: BlockHeader,
+    parent: BlockHeader,
+    consensus: HeaderRules = validate_proof_of_stake,
+    rules: ForkRules = CANCUN,
 ) -> None:
-    """Check `header` against its parent's header: Cancun's execution-layer rules, and the
-    consensus engine's (`consensus`, proof of stake by default)."""
+    """Check `header` against its parent's header: the execution-layer rules of its fork
+    (`rules`, those `forks.rules_at` gives for the header), and the consensus engine's
+    (`consensus`, proof of stake by default)."""
     if header.parent_hash != parent.hash:
         raise InvalidBlock("unknown parent: the parent hash is not the given parent's")
     if header.number != parent.number + 1:
@@ -117,30 +148,41 @@ def validate_header(
         or header.parent_beacon_block_root is None
     ):
         raise InvalidBlock("header misses Cancun fields (base fee, withdrawals root, blob gas)")
+    if since(rules, "Prague") and header.requests_hash is None:
+        raise InvalidBlock(f"header misses the requests hash ({rules.name}, EIP-7685)")
+    if not since(rules, "Prague") and header.requests_hash is not None:
+        raise InvalidBlock(f"header has a requests hash, not a field of {rules.name}")
     expected_base_fee = calc_base_fee(parent)
     if header.base_fee_per_gas != expected_base_fee:
         raise InvalidBlock(
             f"invalid base fee: {header.base_fee_per_gas}, expected {expected_base_fee}"
         )
-    if header.blob_gas_used > MAX_BLOB_GAS_PER_BLOCK:
+    max_blob_gas = rules.blob_max * GAS_PER_BLOB
+    if header.blob_gas_used > max_blob_gas:
         raise InvalidBlock(
-            f"blob gas used above the limit: {header.blob_gas_used} > {MAX_BLOB_GAS_PER_BLOCK}"
+            f"blob gas used above the limit: {header.blob_gas_used} > {max_blob_gas}"
+            f" ({rules.blob_max} blobs, {rules.name})"
         )
     if header.blob_gas_used % GAS_PER_BLOB:
         raise InvalidBlock(
             f"incorrect blob gas used: {header.blob_gas_used} is not a multiple of {GAS_PER_BLOB}"
         )
-    expected_excess = calc_excess_blob_gas(parent)
+    expected_excess = calc_excess_blob_gas(parent, rules)
     if header.excess_blob_gas != expected_excess:
         raise InvalidBlock(
             f"incorrect excess blob gas: {header.excess_blob_gas}, expected {expected_excess}"
         )
 
 
-def validate_body(block: Block) -> None:
+def validate_body(block: Block, rules: ForkRules = CANCUN, rlp_size: int | None = None) -> None:
     """Check that the body is the one the header commits to (transactions, ommers,
-    withdrawals)."""
+    withdrawals) and, from Osaka, that the block's RLP (`rlp_size` bytes, measured by the
+    caller who has it) is within EIP-7934's limit."""
     header = block.header
+    if rlp_size is not None and since(rules, "Osaka") and rlp_size > MAX_RLP_BLOCK_SIZE:
+        raise InvalidBlock(
+            f"block too big: {rlp_size} bytes of RLP > {MAX_RLP_BLOCK_SIZE} (EIP-7934)"
+        )
     if block.ommers:
         raise InvalidBlock(f"ommers not allowed after the merge: {len(block.ommers)} given")
     if block_transactions_root(block) != header.transactions_root:
@@ -159,8 +201,10 @@ def validate_execution(
     logs_bloom: bytes,
     state_root: bytes,
     receipts: Sequence[Receipt] = (),
+    requests_hash: bytes | None = None,
 ) -> None:
-    """Check what executing the block produced against what its header claims."""
+    """Check what executing the block produced against what its header claims (from Prague,
+    `requests_hash` is that of the requests the block produced)."""
     if gas_used != header.gas_used:
         raise InvalidBlock(
             f"invalid gas used: header says {header.gas_used}, block used {gas_used}"
@@ -176,6 +220,11 @@ def validate_execution(
         raise InvalidBlock(
             f"invalid receipts root: 0x{receipts_root.hex()}, header says "
             f"0x{header.receipts_root.hex()}"
+        )
+    if requests_hash != header.requests_hash:
+        raise InvalidBlock(
+            f"invalid requests hash: the block's requests hash to 0x{(requests_hash or b'').hex()}"
+            f", header says 0x{(header.requests_hash or b'').hex()}"
         )
     if state_root != header.state_root:
         raise InvalidBlock(

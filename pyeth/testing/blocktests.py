@@ -2,27 +2,74 @@
 `rlp` (those with `expectException` must be rejected, all others accepted), then compare the
 head with `lastblockhash` and the head's state with `postState` (or `postStateHash`).
 
-The chain's own fork choice picks the head (each valid block becomes the head, as the fixtures'
-consensus layer would say), so the head check tests fork choice and reorgs too. Used by
-`pyeth blocktest` and by the conformance tests.
+Both formats are read: ethereum/tests' (network "Cancun", chain id 1) and EEST's (a `config`
+with the chain id and the `blobSchedule`). A test's `network` is a fork ("Prague") or a
+transition ("PragueToOsakaAtTime15k": Prague at genesis, Osaka from timestamp 15,000), turned
+into a genesis.json config (`network_config`); a network with a fork pyeth does not run
+(Berlin to Shanghai) is skipped, not failed. The chain's own fork choice picks the head (each
+valid block becomes the head, as the fixtures' consensus layer would say), so the head check
+tests fork choice and reorgs too. Used by `pyeth blocktest` and by the conformance tests.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections import Counter
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pyeth.chain import Chain, ChainConfig, Genesis
-from pyeth.chain.genesis import BLOCK_FORKS, TIME_FORKS
+from pyeth.chain.forks import BLOCK_FORKS, FIRST_FORK, TIME_FORKS
+from pyeth.chain.genesis import InvalidGenesis, parse_config
 from pyeth.errors import InvalidBlock, PyethError
 from pyeth.hexutil import hex_to_bytes, hex_to_int
 from pyeth.state import Account, State
 from pyeth.testing.statetests import load_pre_state
 
 BLOCK_TEST_CHAIN_ID = 1
+TRANSITION = re.compile(r"(?P<first>\w+?)To(?P<second>\w+)AtTime(?P<thousands>\d+)k")
+RUNNABLE_FORKS = tuple(name for name, _ in TIME_FORKS)[
+    [name for name, _ in TIME_FORKS].index(FIRST_FORK) :
+]
+
+
+class UnsupportedNetwork(ValueError):
+    """A test network with a fork pyeth does not run."""
+
+
+def network_config(network: str, config: dict[str, Any] | None = None) -> ChainConfig:
+    """The chain config of a test network: every fork up to the network's first one active at
+    genesis, the second fork of a transition network at its time, the chain id and blob
+    schedule of the fixture's `config` (EEST) when given.
+
+    Raises:
+        UnsupportedNetwork: the network names a fork pyeth does not run, or is not a fork.
+    """
+    match = TRANSITION.fullmatch(network)
+    first, second = (match["first"], match["second"]) if match else (network, None)
+    for fork in (first, second):
+        if fork is not None and fork not in RUNNABLE_FORKS:
+            raise UnsupportedNetwork(f"network {network}: pyeth does not run {fork}")
+    raw: dict[str, Any] = {key: 0 for _, key in BLOCK_FORKS}
+    raw["terminalTotalDifficulty"] = 0
+    for fork, key in TIME_FORKS:
+        if fork == second:
+            raw[key] = int(match["thousands"]) * 1000 if match else 0
+            break
+        raw[key] = 0
+        if fork == first and second is None:
+            break
+    config = config or {}
+    raw["chainId"] = config.get("chainid", BLOCK_TEST_CHAIN_ID)
+    if "blobSchedule" in config:
+        raw["blobSchedule"] = config["blobSchedule"]
+    try:
+        return parse_config(raw)
+    except InvalidGenesis as exc:
+        raise UnsupportedNetwork(f"network {network}: {exc}") from None
 
 
 @dataclass(slots=True)
@@ -46,13 +93,14 @@ class CaseResult:
 
 
 def fixture_genesis(test: dict[str, Any]) -> Genesis:
-    """The Genesis a fixture describes: its genesis header's fields and its `pre` accounts."""
+    """The Genesis a fixture describes: its network's config, its genesis header's fields and
+    its `pre` accounts.
+
+    Raises:
+        UnsupportedNetwork: the test's network is not one pyeth runs.
+    """
     header = test["genesisBlockHeader"]
-    config = ChainConfig(
-        chain_id=BLOCK_TEST_CHAIN_ID,
-        fork_blocks={key: 0 for _, key in BLOCK_FORKS},
-        fork_times={key: 0 for _, key in TIME_FORKS},
-    )
+    config = network_config(test["network"], test.get("config"))
     alloc: dict[bytes, Account] = dict(load_pre_state(test["pre"]).accounts())
     return Genesis(
         config=config,
@@ -72,7 +120,11 @@ def fixture_genesis(test: dict[str, Any]) -> Genesis:
 
 
 def run_case(name: str, test: dict[str, Any], datadir: Path | None = None) -> CaseResult:
-    """Run one blockchain test on a fresh chain (in memory unless `datadir` is given)."""
+    """Run one blockchain test on a fresh chain (in memory unless `datadir` is given).
+
+    Raises:
+        UnsupportedNetwork: the test's network is not one pyeth runs.
+    """
     fork = test["network"]
     errors: list[str] = []
     chain = Chain.open(datadir, fixture_genesis(test))
@@ -156,19 +208,42 @@ def _state_diff(actual: State, expected: State, limit: int = 5) -> list[str]:
     return found
 
 
-def iter_cases(path: Path, fork: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(test name, test) for every test of network `fork` in one fixture file."""
+def is_runnable(network: str, config: dict[str, Any] | None = None) -> bool:
+    """Whether pyeth runs the forks of test network `network`."""
+    try:
+        network_config(network, config)
+    except UnsupportedNetwork:
+        return False
+    return True
+
+
+def iter_cases(
+    path: Path, networks: Collection[str] | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(test name, test) for every test of one fixture file on one of `networks` (None: on any
+    network)."""
     with open(path) as handle:
         fixture = json.load(handle)
     for name, test in fixture.items():
-        if isinstance(test, dict) and test.get("network") == fork:
+        if not isinstance(test, dict) or "network" not in test:
+            continue
+        if networks is None or test["network"] in networks:
             yield name, test
 
 
-def run_file(path: Path, fork: str, name_filter: str | None = None) -> list[CaseResult]:
-    """Run every `fork` test of one fixture file (optionally only names containing a filter)."""
-    return [
-        run_case(name, test)
-        for name, test in iter_cases(path, fork)
-        if not name_filter or name_filter in name
-    ]
+def run_file(
+    path: Path, networks: Collection[str] | None = None, name_filter: str | None = None
+) -> tuple[list[CaseResult], Counter[str]]:
+    """Run the tests of one fixture file on the given networks (None: every network pyeth
+    runs), optionally only those whose name contains `name_filter`. Returns the results and,
+    by network, the number of tests skipped because pyeth does not run that network."""
+    results = []
+    skipped: Counter[str] = Counter()
+    for name, test in iter_cases(path, networks):
+        if name_filter and name_filter not in name:
+            continue
+        if not is_runnable(test["network"], test.get("config")):
+            skipped[test["network"]] += 1
+            continue
+        results.append(run_case(name, test))
+    return results, skipped

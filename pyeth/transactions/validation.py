@@ -23,21 +23,24 @@ VERSIONED_HASH_VERSION_KZG: Final = 0x01
 UINT256_LIMIT: Final = 2**256
 
 
-def validate_static(tx: Transaction, *, chain_id: int) -> None:
+def validate_static(
+    tx: Transaction, *, chain_id: int, max_blobs: int = MAX_BLOBS_PER_TRANSACTION
+) -> None:
     """Raise InvalidTransaction unless `tx` obeys every state-free rule for chain `chain_id`.
 
     Checks, in order: integer fields within their widths (nonce below 2**64 - 1, gas limit
     within 64 bits, the rest within 256 bits); the fee cap times the gas limit within 256
     bits; the priority fee at most the fee cap; the chain id; the signature values (v or
-    y-parity, r, s, EIP-2 low s); for blob transactions a target and 1 to 6 versioned hashes
-    of version 0x01; the initcode size of a creation; the gas limit against the intrinsic gas.
+    y-parity, r, s, EIP-2 low s); for blob transactions a target and 1 to `max_blobs` (the
+    fork's limit; Cancun's 6 by default) versioned hashes of version 0x01; the initcode size of
+    a creation; the gas limit against the intrinsic gas.
     """
     _check_widths(tx)
     _check_fees(tx)
     _check_chain_id(tx, chain_id)
     signature_values(tx)
     if isinstance(tx, BlobTransaction):
-        _check_blobs(tx)
+        _check_blobs(tx, max_blobs)
     if tx.to is None and len(tx.data) > MAX_INITCODE_SIZE:
         raise InvalidTransaction(
             f"initcode of {len(tx.data)} bytes exceeds the limit of {MAX_INITCODE_SIZE}"
@@ -79,15 +82,15 @@ def _check_chain_id(tx: Transaction, chain_id: int) -> None:
         raise InvalidTransaction(f"chain id {tx.chain_id} is not this chain's ({chain_id})")
 
 
-def _check_blobs(tx: BlobTransaction) -> None:
+def _check_blobs(tx: BlobTransaction, max_blobs: int) -> None:
     if tx.to is None:
         raise InvalidTransaction("blob transaction cannot create a contract: `to` is required")
     hashes = tx.blob_versioned_hashes
     if not hashes:
         raise InvalidTransaction("blob transaction carries no blob versioned hashes")
-    if len(hashes) > MAX_BLOBS_PER_TRANSACTION:
+    if len(hashes) > max_blobs:
         raise InvalidTransaction(
-            f"blob transaction carries {len(hashes)} blobs, more than {MAX_BLOBS_PER_TRANSACTION}"
+            f"blob transaction carries {len(hashes)} blobs, more than {max_blobs}"
         )
     for index, versioned_hash in enumerate(hashes):
         if len(versioned_hash) != 32 or versioned_hash[0] != VERSIONED_HASH_VERSION_KZG:

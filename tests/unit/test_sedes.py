@@ -2,6 +2,7 @@
 package) and the sedes of accounts, logs, receipts, withdrawals and block headers."""
 
 import dataclasses
+import hashlib
 
 import pytest
 import rlp
@@ -265,11 +266,12 @@ def test_header_hash_matches_known_blocks(header, block_hash):
 
 LONDON = dataclasses.replace(MAINNET_GENESIS, base_fee_per_gas=7)
 SHANGHAI = dataclasses.replace(LONDON, withdrawals_root=EMPTY_TRIE_ROOT)
+PRAGUE = dataclasses.replace(CANCUN_GENESIS, requests_hash=hashlib.sha256(b"").digest())
 
 
 @pytest.mark.parametrize(
     ("header", "n_fields"),
-    [(MAINNET_GENESIS, 15), (LONDON, 16), (SHANGHAI, 17), (CANCUN_GENESIS, 20)],
+    [(MAINNET_GENESIS, 15), (LONDON, 16), (SHANGHAI, 17), (CANCUN_GENESIS, 20), (PRAGUE, 21)],
 )
 def test_header_decodes_every_fork_form(header, n_fields):
     encoded = encode(header, HEADER)
@@ -277,9 +279,9 @@ def test_header_decodes_every_fork_form(header, n_fields):
     assert decode(encoded, HEADER) == header
 
 
-@pytest.mark.parametrize("n_fields", [14, 18, 19, 21])
+@pytest.mark.parametrize("n_fields", [14, 18, 19, 22])
 def test_header_rejects_lengths_between_forks(n_fields):
-    fields = decode(encode(CANCUN_GENESIS, HEADER))
+    fields = decode(encode(PRAGUE, HEADER))
     fields = (fields + [b""])[:n_fields]
     with pytest.raises(DecodingError, match="BlockHeader: expected"):
         decode(encode(fields), HEADER)

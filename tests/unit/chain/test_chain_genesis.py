@@ -109,7 +109,17 @@ _DELETE = object()
         ("config/londonBlock", 5, "config.londonBlock"),
         ("config/berlinBlock", _DELETE, "config.berlinBlock"),
         ("config/cancunTime", 100, "config.cancunTime"),
-        ("config/pragueTime", 0, "config.pragueTime"),
+        ("config/osakaTime", 0, "config.osakaTime"),  # Osaka without Prague
+        ("config/pragueTime", "later", "config.pragueTime"),
+        ("config/bpo3Time", 0, "config.bpo3Time"),  # BPO3 without Prague and Osaka
+        ("config/blobSchedule", [], "config.blobSchedule"),
+        ("config/blobSchedule", {"prague": {"target": 6}}, "config.blobSchedule.prague.max"),
+        (
+            "config/blobSchedule",
+            {"cancun": {"target": 7, "max": 6, "baseFeeUpdateFraction": 1}},
+            "config.blobSchedule.cancun",
+        ),
+        ("config/depositContractAddress", "0x1234", "config.depositContractAddress"),
         ("config/clique", {"period": 1, "epoch": 0}, "config.clique.epoch"),
         ("gasLimit", "0xzz", "gasLimit"),
         ("gasLimit", -1, "gasLimit"),

@@ -1,10 +1,13 @@
 """The node: wires the chain, the transaction pool, the sealer and the dev accounts, and owns the
 background work of the event loop (interval sealing).
 
-Everything at the edge (the JSON-RPC server now, the p2p layer later) goes through the narrow
-interface here: `submit_transaction` (into the pool, sealed at once under automine),
-`import_block` (a block from elsewhere), `subscribe_heads` / `subscribe_pending` (head changes
-with their logs, transactions that became pending), and read access to `chain` and `pool`.
+Everything at the edge (the JSON-RPC server, the p2p layer) goes through the narrow interface
+here: `submit_transaction` (into the pool, sealed at once under automine), `import_block` (a
+block from elsewhere), `subscribe_heads` / `subscribe_pending` (head changes with their logs,
+transactions that became pending), `total_difficulty` and `set_syncing` (for peers), and read
+access to `chain` and `pool`. A genesis with a `clique` section makes a proof-of-authority
+node: fork choice by total difficulty, Clique header rules, and with `signer_key` a
+`CliqueSigner` that seals in its turn.
 The node runs on one thread: the chain is not thread-safe, and every call here is made from
 the event loop that `running()` was entered on.
 """
@@ -29,10 +32,19 @@ from pyeth.accounts import (
     Keyring,
     derive_accounts,
 )
-from pyeth.chain import Block, Chain, ChainEvent, Genesis, ImportResult, load_genesis
+from pyeth.chain import (
+    Block,
+    Chain,
+    ChainEvent,
+    Genesis,
+    HeaviestChain,
+    ImportResult,
+    load_genesis,
+)
 from pyeth.chain.chain import BLOCKHASH_WINDOW
 from pyeth.chain.processing import block_env
 from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
+from pyeth.consensus.clique import Clique, CliqueSigner
 from pyeth.consensus.dev import DevSealer, SealResult
 from pyeth.fees import blob_base_fee
 from pyeth.hashing import keccak256
@@ -61,6 +73,8 @@ class NodeConfig:
     dev: bool = True  # unlock the derived accounts for eth_sendTransaction and signing
     coinbase: bytes = bytes(20)
     txpool_size: int = DEFAULT_MAX_SIZE
+    signer_key: bytes | None = None  # Clique: seal in turn with this key
+    mine: bool = True  # False: never seal; blocks come from peers (a follower of a dev node)
 
 
 def dev_genesis(chain_id: int, accounts: list[DevAccount], balance: int) -> Genesis:
@@ -87,11 +101,28 @@ class Node:
         derived = derive_accounts(config.mnemonic, config.account_count)
         genesis = config.genesis or dev_genesis(config.chain_id, derived, config.balance)
         self.accounts = Keyring(derived if config.dev else ())
-        self.chain = Chain.open(config.datadir, genesis)
+        clique = genesis.config.clique
+        self.chain = Chain.open(
+            config.datadir, genesis, fork_choice=HeaviestChain() if clique else None
+        )
         self.pool = TxPool(self.chain, max_size=config.txpool_size)
         self.sealer = DevSealer(self.chain, self.pool, coinbase=config.coinbase)
-        self.automine = config.block_time is None
-        self.block_time = config.block_time
+        self.clique: Clique | None = None
+        self.signer: CliqueSigner | None = None
+        if clique is not None:
+            try:
+                self.clique = Clique(clique, self.chain.get_header, self.chain.genesis_hash)
+            except Exception:
+                self.chain.close()
+                raise
+            self.chain.consensus = self.clique.verify_header
+            if config.signer_key is not None and config.mine:
+                self.signer = CliqueSigner(self.chain, self.pool, self.clique, config.signer_key)
+        # A Clique node seals in its turn only; a follower never seals.
+        dev_sealing = clique is None and config.mine
+        self.automine = config.block_time is None and dev_sealing
+        self.block_time = config.block_time if dev_sealing else None
+        self.syncing = False
         self._head_listeners: list[Callable[[ChainEvent], None]] = []
         self._pending_listeners: list[Callable[[PooledTransaction], None]] = []
         self.chain.subscribe(self._on_chain_event)
@@ -139,6 +170,25 @@ class Node:
             log.info("left out 0x%s: %s", tx_hash.hex(), reason)
         return result
 
+    def total_difficulty(self, block_hash: bytes | None = None) -> int:
+        """The total difficulty of a stored block (the head by default); 0 on a dev chain.
+
+        Raises:
+            KeyError: the block is not stored.
+        """
+        block_hash = self.chain.head_hash if block_hash is None else block_hash
+        score = self.chain.store.get_score(block_hash)
+        if score is None:
+            raise KeyError(f"block 0x{block_hash.hex()} is not in the database")
+        return score
+
+    def set_syncing(self, syncing: bool) -> None:
+        """Peers say the node is behind (True) or caught up: a signer does not seal on a head
+        it knows to be stale."""
+        self.syncing = syncing
+        if self.signer is not None:
+            self.signer.paused = syncing
+
     def subscribe_heads(self, callback: Callable[[ChainEvent], None]) -> Callable[[], None]:
         """Call `callback` with each head change; returns the unsubscribe function."""
         self._head_listeners.append(callback)
@@ -182,12 +232,18 @@ class Node:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Node]:
-        """Run the node's background work (interval sealing) for the duration of the block."""
+        """Run the node's background work (interval sealing, the Clique signer) for the
+        duration of the block."""
         if self.block_time is not None:
             self._interval_task = asyncio.create_task(self._seal_every(self.block_time))
+        signer_task = None if self.signer is None else asyncio.create_task(self.signer.run())
         try:
             yield self
         finally:
+            if signer_task is not None:
+                signer_task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await signer_task
             task, self._interval_task = self._interval_task, None
             if task is not None:
                 task.cancel()

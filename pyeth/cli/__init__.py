@@ -9,7 +9,7 @@ from pyeth import __version__
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser; each subcommand module adds its own arguments."""
-    from pyeth.cli import blocktest, node, run, statetest
+    from pyeth.cli import blocktest, devnet, node, run, statetest
 
     parser = argparse.ArgumentParser(
         prog="pyeth",
@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pyeth {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (node, statetest, blocktest, run):
+    for module in (node, devnet, statetest, blocktest, run):
         module.register(commands)
     return parser
 

@@ -20,6 +20,7 @@ from pyeth import __version__
 from pyeth.accounts import DEFAULT_ACCOUNT_COUNT, DEFAULT_MNEMONIC, DERIVATION_PATH
 from pyeth.address import to_checksum_address
 from pyeth.chain import ChainEvent, GenesisMismatch, InvalidGenesis, load_genesis
+from pyeth.cli import network
 from pyeth.node import DEV_CHAIN_ID, Node, NodeConfig
 from pyeth.rpc.server import DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY, ServerSettings, init
 
@@ -67,6 +68,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, help="request bytes")
     parser.add_argument("--max-batch", type=int, default=DEFAULT_MAX_BATCH, help="batch calls")
     parser.add_argument("--quiet", action="store_true", help="print no banner or block lines")
+    network.add_arguments(parser)
     parser.set_defaults(handler=handle)
 
 
@@ -78,6 +80,12 @@ def handle(args: argparse.Namespace) -> int:
         print("pyeth node: --chain-id must be positive", file=sys.stderr)
         return 2
     try:
+        network_options = network.node_options(args)
+        p2p = network.p2p_settings(args)
+    except ValueError as exc:
+        print(f"pyeth node: {exc}", file=sys.stderr)
+        return 2
+    try:
         genesis = None if args.genesis is None else load_genesis(args.genesis)
         config = NodeConfig(
             chain_id=args.chain_id,
@@ -87,6 +95,8 @@ def handle(args: argparse.Namespace) -> int:
             block_time=args.block_time if args.block_time and args.block_time > 0 else None,
             datadir=args.datadir,
             genesis=genesis,
+            signer_key=network_options.signer_key,
+            mine=network_options.mine,
         )
         node = Node(config)
     except (InvalidGenesis, GenesisMismatch) as exc:
@@ -96,16 +106,28 @@ def handle(args: argparse.Namespace) -> int:
         print(f"pyeth node: {exc}", file=sys.stderr)
         return 2
     settings = ServerSettings(
-        max_body_bytes=args.max_body, max_batch=args.max_batch, cors_origins=tuple(args.cors)
+        max_body_bytes=args.max_body,
+        max_batch=args.max_batch,
+        cors_origins=tuple(args.cors),
+        dev_methods=node.clique is None,  # evm_mine and friends make no sense under Clique
     )
+    if p2p is not None or node.clique is not None:
+        network.configure_logging(args.quiet)
     try:
-        return asyncio.run(serve(node, settings, args.host, args.port, args.quiet))
+        return asyncio.run(serve(node, settings, args.host, args.port, args.quiet, p2p))
     finally:
         node.close()
 
 
-async def serve(node: Node, settings: ServerSettings, host: str, port: int, quiet: bool) -> int:
-    """Serve until SIGINT or SIGTERM."""
+async def serve(
+    node: Node,
+    settings: ServerSettings,
+    host: str,
+    port: int,
+    quiet: bool,
+    p2p: network.P2PSettings | None = None,
+) -> int:
+    """Serve until SIGINT or SIGTERM (with p2p if `p2p` is given)."""
     runner = web.AppRunner(init(node, settings), access_log=None)
     await runner.setup()
     try:
@@ -114,8 +136,18 @@ async def serve(node: Node, settings: ServerSettings, host: str, port: int, quie
         await runner.cleanup()
         print(f"pyeth node: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
+    try:
+        p2p_server = await network.start_p2p(p2p, node)
+    except OSError as exc:
+        await runner.cleanup()
+        assert p2p is not None
+        print(
+            f"pyeth node: cannot accept peers on {p2p.host}:{p2p.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return 1
     if not quiet:
-        print(banner(node, host, port), flush=True)
+        print(banner(node, host, port, network.banner_lines(p2p_server)), flush=True)
         node.subscribe_heads(_print_block)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -125,11 +157,13 @@ async def serve(node: Node, settings: ServerSettings, host: str, port: int, quie
     try:
         await stop.wait()
     finally:
+        if p2p_server is not None:
+            await p2p_server.close()
         await runner.cleanup()
     return 0
 
 
-def banner(node: Node, host: str, port: int) -> str:
+def banner(node: Node, host: str, port: int, extra: list[str] | None = None) -> str:
     """What the node prints at start, in anvil's layout: accounts, keys, wallet, chain."""
     head = node.chain.head
     lines = [
@@ -155,7 +189,7 @@ def banner(node: Node, host: str, port: int) -> str:
             "",
             "These keys are public. Never send real funds to them.",
         ]
-    mining = (
+    mining = network.sealing(node) or (
         "automine (a block per transaction)"
         if node.block_time is None
         else f"a block every {node.block_time:g} s"
@@ -169,6 +203,7 @@ def banner(node: Node, host: str, port: int) -> str:
         f"Sealing:           {mining}",
         f"Storage:           {node.config.datadir or 'in memory'}",
         "",
+        *(extra or []),
         f"Listening on http://{host}:{port} and ws://{host}:{port}",
         "",
     ]

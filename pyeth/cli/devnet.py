@@ -1,0 +1,364 @@
+"""`pyeth devnet --nodes N`: a local Clique network in one command.
+
+It writes a Clique genesis whose extra data lists N signers, with the ten dev-mnemonic accounts
+prefunded as the dev node funds them, and one key file per signer; then starts N `pyeth node`
+processes on 127.0.0.1 (node i: RPC on base port + i, p2p on base port + 100 + i), the first
+one the bootnode of the others (they find each other through it), prints each node's RPC URL
+and stops them all on Ctrl-C or when one of them dies. The dev accounts stay unlocked on every
+node: this is a development network and its keys are public. The signer keys are derived from
+the mnemonic too (m/44'/60'/1'/0/i), so the same command always makes the same chain and a
+container replica can work out its own key. `--init-only` writes the files and exits.
+
+This module writes files and manages processes; each node is an ordinary `pyeth node`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any, Final
+
+from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
+
+from pyeth.accounts import DEFAULT_MNEMONIC, DEV_BALANCE, derive_accounts
+from pyeth.address import to_checksum_address
+from pyeth.consensus.clique import checkpoint_extra_data
+from pyeth.keys import private_key_to_address
+from pyeth.node import DEV_CHAIN_ID, DEV_GENESIS_PATH
+
+SIGNER_PATH: Final = "m/44'/60'/1'/0/{index}"  # apart from the accounts' m/44'/60'/0'/0/i
+MAX_NODES: Final = 32
+P2P_OFFSET: Final = 100  # node i listens for peers on base port + 100 + i
+DEFAULT_PERIOD: Final = 2
+DEFAULT_EPOCH: Final = 30000
+READY_TIMEOUT: Final = 60.0
+STOP_TIMEOUT: Final = 10.0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "devnet",
+        help="run a local Clique network of N nodes on 127.0.0.1",
+        description="A multi-node proof-of-authority network in one command: a Clique genesis "
+        "with N signers and the ten dev accounts funded and unlocked, N `pyeth node` "
+        "processes wired to each other over p2p, each with JSON-RPC. Ctrl-C stops them all.",
+    )
+    parser.add_argument("--nodes", type=int, default=3, help="signer nodes to run (3)")
+    parser.add_argument(
+        "--base-port",
+        type=int,
+        default=8545,
+        metavar="P",
+        help=f"node i serves RPC on P+i and p2p on P+{P2P_OFFSET}+i (8545)",
+    )
+    parser.add_argument(
+        "--datadir",
+        type=Path,
+        default=None,
+        help="keep genesis, keys, logs and chains here (default: a temporary folder, deleted "
+        "on exit, with the chains in memory)",
+    )
+    parser.add_argument(
+        "--period",
+        type=int,
+        default=DEFAULT_PERIOD,
+        metavar="SECONDS",
+        help=f"Clique block period ({DEFAULT_PERIOD}; 0 seals only when there are transactions)",
+    )
+    parser.add_argument("--chain-id", type=int, default=DEV_CHAIN_ID, help="chain id (1337)")
+    parser.add_argument(
+        "--init-only",
+        action="store_true",
+        help="write the genesis and signer keys to --datadir and exit (for containers)",
+    )
+    parser.set_defaults(handler=handle)
+
+
+# THE FILES
+
+
+def signer_keys(count: int, mnemonic: str = DEFAULT_MNEMONIC) -> list[bytes]:
+    """The private keys of the devnet's signers, derived from `mnemonic`."""
+    seed = seed_from_mnemonic(" ".join(mnemonic.split()), "")
+    return [key_from_seed(seed, SIGNER_PATH.format(index=i)) for i in range(count)]
+
+
+def devnet_genesis(
+    signers: Sequence[bytes],
+    *,
+    chain_id: int = DEV_CHAIN_ID,
+    period: int = DEFAULT_PERIOD,
+    epoch: int = DEFAULT_EPOCH,
+    balance: int = DEV_BALANCE,
+    mnemonic: str = DEFAULT_MNEMONIC,
+) -> dict[str, Any]:
+    """A genesis.json document: the dev chain's (forks, gas limit, system contracts) under
+    Clique, with `signers` in its extra data and the dev accounts funded."""
+    document: dict[str, Any] = json.loads(DEV_GENESIS_PATH.read_text())
+    config = dict(document["config"])
+    config.pop("terminalTotalDifficulty", None)  # a Clique chain has not merged
+    config.pop("terminalTotalDifficultyPassed", None)
+    config["chainId"] = chain_id
+    config["clique"] = {"period": period, "epoch": epoch}
+    alloc = {address: entry for address, entry in document["alloc"].items() if entry.get("code")}
+    for account in derive_accounts(mnemonic):
+        alloc["0x" + account.address.hex()] = {"balance": hex(balance)}
+    document.update(
+        config=config,
+        alloc=alloc,
+        difficulty="0x1",
+        extraData="0x" + checkpoint_extra_data(list(signers)).hex(),
+    )
+    return document
+
+
+@dataclass(frozen=True, slots=True)
+class DevnetFiles:
+    genesis: Path
+    keys: tuple[Path, ...]
+    signers: tuple[bytes, ...]
+
+
+def write_devnet(directory: Path, nodes: int, chain_id: int, period: int) -> DevnetFiles:
+    """Write genesis.json and keys/signer-<i>.key under `directory` (the same each time for
+    the same arguments)."""
+    keys = signer_keys(nodes)
+    signers = tuple(private_key_to_address(key) for key in keys)
+    directory.mkdir(parents=True, exist_ok=True)
+    genesis = directory / "genesis.json"
+    genesis.write_text(
+        json.dumps(devnet_genesis(signers, chain_id=chain_id, period=period), indent=2) + "\n"
+    )
+    key_dir = directory / "keys"
+    key_dir.mkdir(exist_ok=True)
+    paths = []
+    for index, key in enumerate(keys):
+        path = key_dir / f"signer-{index}.key"
+        path.write_text("0x" + key.hex() + "\n")
+        path.chmod(0o600)
+        paths.append(path)
+    return DevnetFiles(genesis, tuple(paths), signers)
+
+
+# THE PROCESSES
+
+
+@dataclass(frozen=True, slots=True)
+class NodePlan:
+    index: int
+    rpc_port: int
+    p2p_port: int
+    command: tuple[str, ...]
+    log: Path
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://127.0.0.1:{self.rpc_port}"
+
+    @property
+    def p2p_url(self) -> str:
+        return f"ws://127.0.0.1:{self.p2p_port}/p2p"
+
+
+def plan_nodes(
+    files: DevnetFiles, base_port: int, directory: Path, keep_chains: bool
+) -> list[NodePlan]:
+    plans = []
+    bootnode = f"ws://127.0.0.1:{base_port + P2P_OFFSET}/p2p"
+    for index, key in enumerate(files.keys):
+        rpc_port, p2p_port = base_port + index, base_port + P2P_OFFSET + index
+        command = [
+            sys.executable,
+            "-m",
+            "pyeth",
+            "node",
+            "--genesis",
+            str(files.genesis),
+            "--signer",
+            str(key),
+            "--port",
+            str(rpc_port),
+            "--p2p-port",
+            str(p2p_port),
+        ]
+        if index:
+            command += ["--bootnodes", bootnode]
+        if keep_chains:
+            command += ["--datadir", str(directory / f"node-{index}")]
+        plans.append(
+            NodePlan(index, rpc_port, p2p_port, tuple(command), directory / f"node-{index}.log")
+        )
+    return plans
+
+
+def handle(args: argparse.Namespace) -> int:
+    if not 1 <= args.nodes <= MAX_NODES:
+        print(f"pyeth devnet: --nodes must be within 1..{MAX_NODES}", file=sys.stderr)
+        return 2
+    if not 1 <= args.base_port <= 65535 - P2P_OFFSET - args.nodes:
+        print("pyeth devnet: --base-port leaves no room for the nodes' ports", file=sys.stderr)
+        return 2
+    if args.period < 0 or args.chain_id <= 0:
+        print("pyeth devnet: --period must be >= 0 and --chain-id positive", file=sys.stderr)
+        return 2
+    if args.init_only and args.datadir is None:
+        print("pyeth devnet: --init-only needs --datadir", file=sys.stderr)
+        return 2
+    temporary = args.datadir is None
+    directory = Path(tempfile.mkdtemp(prefix="pyeth-devnet-")) if temporary else args.datadir
+    try:
+        files = write_devnet(directory, args.nodes, args.chain_id, args.period)
+        if args.init_only:
+            print(f"genesis: {files.genesis}")
+            for path, signer in zip(files.keys, files.signers, strict=True):
+                print(f"signer {to_checksum_address(signer)}: {path}")
+            return 0
+        plans = plan_nodes(files, args.base_port, directory, keep_chains=not temporary)
+        busy = [port for p in plans for port in (p.rpc_port, p.p2p_port) if _port_taken(port)]
+        if busy:
+            print(f"pyeth devnet: ports in use: {', '.join(map(str, busy))}", file=sys.stderr)
+            return 1
+        return run(plans, files, args, directory)
+    finally:
+        if temporary:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _rpc_ready(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+        return True
+    return False
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop
+
+
+def run(
+    plans: list[NodePlan], files: DevnetFiles, args: argparse.Namespace, directory: Path
+) -> int:
+    """Start the nodes, print where they are, and wait for Ctrl-C (or a node's death)."""
+    processes: list[subprocess.Popen[bytes]] = []
+    previous = signal.signal(signal.SIGTERM, _raise_stop)
+    status = 0
+    try:
+        for plan in plans:
+            with plan.log.open("wb") as log_file:
+                processes.append(
+                    subprocess.Popen(
+                        plan.command,
+                        stdout=log_file,
+                        stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL,
+                    )
+                )
+        deadline = time.monotonic() + READY_TIMEOUT
+        waiting = set(range(len(plans)))
+        while waiting:
+            for index in list(waiting):
+                if processes[index].poll() is not None:
+                    print(
+                        f"pyeth devnet: node {index} exited at start; see {plans[index].log}:\n"
+                        + _tail(plans[index].log),
+                        file=sys.stderr,
+                    )
+                    return 1
+                if _rpc_ready(plans[index].rpc_port):
+                    waiting.discard(index)
+            if waiting and time.monotonic() > deadline:
+                print("pyeth devnet: nodes did not start in time", file=sys.stderr)
+                return 1
+            time.sleep(0.1)
+        print(_summary(plans, files, args, directory), flush=True)
+        while True:
+            for plan, process in zip(plans, processes, strict=True):
+                code = process.poll()
+                if code is not None:
+                    print(
+                        f"pyeth devnet: node {plan.index} exited with status {code}; "
+                        f"stopping the others. Its log:\n{_tail(plan.log)}",
+                        file=sys.stderr,
+                    )
+                    status = 1
+                    return status
+            time.sleep(0.5)
+    except (KeyboardInterrupt, _Stop):
+        print("\npyeth devnet: stopping", file=sys.stderr)
+        return status
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        _stop_all(processes)
+
+
+def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for process in processes:
+        try:
+            process.wait(max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return "(no log)"
+
+
+def _summary(
+    plans: list[NodePlan], files: DevnetFiles, args: argparse.Namespace, directory: Path
+) -> str:
+    sealing = f"a block every {args.period} s" if args.period else "a block per batch of txs"
+    lines = [
+        "",
+        f"pyeth devnet: {len(plans)} Clique signer nodes, chain id {args.chain_id}, {sealing}",
+        "",
+    ]
+    for plan, signer in zip(plans, files.signers, strict=True):
+        lines.append(
+            f"  node {plan.index}  RPC {plan.rpc_url}  p2p {plan.p2p_url}  "
+            f"signer {to_checksum_address(signer)}"
+        )
+    lines += ["", "Accounts (10000 ETH each, unlocked on every node; the keys are public)", ""]
+    for index, account in enumerate(derive_accounts()):
+        lines.append(f"  ({index}) {account.checksum_address} 0x{account.private_key.hex()}")
+    lines += [
+        "",
+        f"Genesis: {files.genesis}",
+        f"Logs:    {directory}/node-<i>.log"
+        + (" (deleted on exit)" if args.datadir is None else ""),
+        "",
+        "Press Ctrl-C to stop the network.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,176 @@
+"""The network options of `pyeth node`: a Clique signer key, the p2p port and host, bootnodes,
+peer limits and the network id; and the p2p server started beside the JSON-RPC server.
+
+With none of these options `pyeth node` is the dev node it always was, with no p2p at all.
+`--p2p-port` or `--bootnodes` turn the p2p layer on. A dev-mode node (no `--genesis`) that is
+given bootnodes follows them instead of sealing its own blocks; a Clique genesis seals with
+`--signer` in turn, and without it only follows. This module parses and wires; the node and
+`p2p` do the work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from p2p.limits import Limits
+from p2p.server import P2PServer, P2PSettings, parse_url, start
+
+__all__ = ["P2PSettings", "add_arguments", "node_options", "p2p_settings", "start_p2p"]
+from pyeth.address import to_checksum_address
+from pyeth.keys import SECP256K1_N, private_key_to_address
+from pyeth.node import Node
+
+DEFAULT_P2P_PORT = 30303
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("network (Clique and p2p)")
+    group.add_argument(
+        "--signer",
+        type=Path,
+        default=None,
+        metavar="KEYFILE",
+        help="seal Clique blocks with the hex private key in KEYFILE (a signer of the genesis)",
+    )
+    group.add_argument(
+        "--p2p-port",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"accept peers at ws://HOST:N/p2p (p2p is off unless this or --bootnodes is "
+        f"given; {DEFAULT_P2P_PORT} is the usual port)",
+    )
+    group.add_argument(
+        "--p2p-host", default=None, help="address to accept peers on (default: --host)"
+    )
+    group.add_argument(
+        "--bootnodes",
+        default="",
+        metavar="URL,...",
+        help="peers to dial at start, comma-separated ws://HOST:PORT/p2p URLs",
+    )
+    group.add_argument(
+        "--max-peers", type=int, default=Limits().max_peers, help="most peers at once"
+    )
+    group.add_argument(
+        "--network-id", type=int, default=None, help="network id peers must share (chain id)"
+    )
+
+
+def read_signer_key(path: Path) -> bytes:
+    """The private key in a key file: 64 hex digits, 0x-prefixed or not.
+
+    Raises:
+        ValueError: the file cannot be read or holds no valid key.
+    """
+    try:
+        text = path.read_text().strip()
+    except OSError as exc:
+        raise ValueError(f"cannot read signer key {path}: {exc.strerror}") from None
+    text = text[2:] if text[:2] in ("0x", "0X") else text
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        raise ValueError(f"signer key {path}: not hex") from None
+    if len(key) != 32 or not 0 < int.from_bytes(key, "big") < SECP256K1_N:
+        raise ValueError(f"signer key {path}: not a secp256k1 private key (32 bytes)")
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class NodeOptions:
+    """The NodeConfig fields the network options decide."""
+
+    signer_key: bytes | None = None
+    mine: bool = True
+
+
+def node_options(args: argparse.Namespace) -> NodeOptions:
+    """NodeConfig fields from the network options.
+
+    Raises:
+        ValueError: a bad key file, port, bootnode or limit (the message says which).
+    """
+    if args.p2p_port is not None and not 0 <= args.p2p_port <= 65535:
+        raise ValueError("--p2p-port must be within 0..65535")
+    if args.max_peers < 1:
+        raise ValueError("--max-peers must be at least 1")
+    bootnodes = bootnode_urls(args.bootnodes)
+    signer_key = None
+    if args.signer is not None:
+        if args.genesis is None:
+            raise ValueError("--signer needs a Clique --genesis")
+        signer_key = read_signer_key(args.signer)
+    # A dev node given peers follows them rather than sealing blocks of its own.
+    return NodeOptions(signer_key, mine=args.genesis is not None or not bootnodes)
+
+
+def bootnode_urls(text: str) -> tuple[str, ...]:
+    """The comma-separated bootnode URLs, checked and canonical."""
+    return tuple(parse_url(part) for part in text.split(",") if part.strip())
+
+
+def p2p_settings(args: argparse.Namespace) -> P2PSettings | None:
+    """The p2p settings, or None when p2p is off."""
+    bootnodes = bootnode_urls(args.bootnodes)
+    if args.p2p_port is None and not bootnodes:
+        return None
+    return P2PSettings(
+        host=args.p2p_host or args.host,
+        port=DEFAULT_P2P_PORT if args.p2p_port is None else args.p2p_port,
+        bootnodes=bootnodes,
+        network_id=args.network_id,
+        limits=Limits(max_peers=args.max_peers),
+    )
+
+
+async def start_p2p(settings: P2PSettings | None, node: Node) -> P2PServer | None:
+    """Start the p2p server if configured.
+
+    Raises:
+        OSError: the port cannot be bound.
+    """
+    return None if settings is None else await start(node, settings)
+
+
+def sealing(node: Node) -> str | None:
+    """What the banner says about sealing on a network node (None: the dev node's line)."""
+    if node.clique is not None:
+        period = f"period {node.clique.period} s"
+        if node.signer is not None:
+            address = to_checksum_address(node.signer.address)
+            signers = node.clique.signers(node.chain.head_hash)
+            role = "a signer" if node.signer.address in signers else "NOT a signer"
+            return f"Clique, {period}, as {address} ({role} of {len(signers)})"
+        return f"Clique, {period}, following the signers"
+    if not node.config.mine:
+        return "none: follows its peers (dev mode with --bootnodes)"
+    return None
+
+
+def banner_lines(server: P2PServer | None) -> list[str]:
+    if server is None:
+        return []
+    lines = [f"P2P:               {server.url}"]
+    if server.network.bootnodes:
+        lines.append(f"Bootnodes:         {', '.join(server.network.bootnodes)}")
+    return lines
+
+
+def configure_logging(quiet: bool) -> None:
+    """Log lines of the network (peers, sync progress, sealed blocks) on stderr."""
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    logging.getLogger("aiohttp").setLevel(logging.WARNING)
+
+
+def signer_address(key: bytes) -> str:
+    return to_checksum_address(private_key_to_address(key))

@@ -1,0 +1,123 @@
+"""Helpers of the p2p tests: in-process nodes on 127.0.0.1 with their p2p servers on free
+ports, a Clique genesis for N signers, a clock that runs faster than the wall clock (so that a
+1-second block period takes a tenth of a second), and polling with a deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+
+from p2p.limits import Limits
+from p2p.server import P2PServer, P2PSettings, start
+from pyeth.accounts import derive_accounts
+from pyeth.chain import Genesis, parse_genesis
+from pyeth.cli.devnet import devnet_genesis, signer_keys
+from pyeth.keys import private_key_to_address
+from pyeth.node import Node, NodeConfig
+from pyeth.transactions import FeeMarketTransaction, sign_transaction
+
+GWEI = 10**9
+ACCOUNTS = derive_accounts()
+KEYS = signer_keys(3)
+SIGNERS = [private_key_to_address(key) for key in KEYS]
+FAST_LIMITS = Limits(request_timeout=3.0, handshake_timeout=2.0, ban_seconds=60.0)
+
+
+class FastClock:
+    """Wall-clock seconds running `speed` times faster from now on; `sleep` waits accordingly."""
+
+    def __init__(self, speed: float = 10.0) -> None:
+        self.speed = speed
+        self._wall = time.time()
+        self._start = time.monotonic()
+
+    def __call__(self) -> float:
+        return self._wall + (time.monotonic() - self._start) * self.speed
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds / self.speed)
+
+
+def clique_genesis(
+    signers: Sequence[bytes] = SIGNERS, period: int = 1, epoch: int = 30000
+) -> Genesis:
+    return parse_genesis(devnet_genesis(list(signers), period=period, epoch=epoch))
+
+
+def make_node(
+    genesis: Genesis | None = None,
+    signer_key: bytes | None = None,
+    clock: FastClock | None = None,
+    mine: bool = True,
+) -> Node:
+    node = Node(NodeConfig(genesis=genesis, signer_key=signer_key, mine=mine))
+    if clock is not None:
+        if node.clique is not None:
+            node.clique.clock = clock
+        if node.signer is not None:
+            node.signer.clock = clock
+            node.signer.sleep = clock.sleep
+    return node
+
+
+def transfer(nonce: int, key_index: int = 0, chain_id: int = 1337, to: bytes = b"\x01" * 20):
+    unsigned = FeeMarketTransaction(chain_id, nonce, GWEI, 10 * GWEI, 21_000, to, 1)
+    return sign_transaction(unsigned, ACCOUNTS[key_index].private_key, chain_id)
+
+
+@dataclass
+class Running:
+    """Nodes with their p2p servers (same index)."""
+
+    nodes: list[Node]
+    servers: list[P2PServer] = field(default_factory=list)
+
+    def urls(self) -> list[str]:
+        return [server.url for server in self.servers]
+
+
+@asynccontextmanager
+async def network(
+    nodes: Sequence[Node],
+    bootnodes: Callable[[int, list[str]], Sequence[str]] | None = None,
+    limits: Limits = FAST_LIMITS,
+    run_nodes: bool = True,
+) -> AsyncIterator[Running]:
+    """Start a p2p server for each node (node i dials `bootnodes(i, urls of the earlier
+    ones)`, by default the first node) and, with `run_nodes`, the nodes' background work."""
+    running = Running(list(nodes))
+    async with AsyncExitStack() as stack:
+        for index, node in enumerate(nodes):
+            urls = running.urls()
+            boot = tuple(bootnodes(index, urls) if bootnodes else urls[:1])
+            settings = P2PSettings(port=0, bootnodes=boot, limits=limits, dial_interval=0.1)
+            server = await start(node, settings)
+            stack.push_async_callback(server.close)
+            running.servers.append(server)
+        if run_nodes:
+            for node in nodes:
+                await stack.enter_async_context(node.running())
+        try:
+            yield running
+        finally:
+            pass
+    for node in nodes:
+        node.close()
+
+
+async def wait_until(
+    condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition"
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+def connected(running: Running, count: int) -> Callable[[], bool]:
+    """Every node has `count` peers."""
+    return lambda: all(len(s.network.peers) >= count for s in running.servers)

@@ -1,11 +1,15 @@
-"""Runs every `network == "Cancun"` test of ethereum/tests BlockchainTests through the chain:
-ValidBlocks, InvalidBlocks and the EEST blockchain-only tests (GeneralStateTests/Pyspecs: beacon
-roots, blobs, withdrawals, selfdestruct across transactions).
+"""Runs blockchain-test fixtures through the chain: every `network == "Cancun"` test of
+ethereum/tests BlockchainTests (ValidBlocks, InvalidBlocks and the EEST blockchain-only tests in
+GeneralStateTests/Pyspecs: beacon roots, blobs, withdrawals, selfdestruct across transactions;
+960 cases) and every test of the EEST Prague/Osaka blockchain tests on a network pyeth runs
+(Cancun, Prague, Osaka and the transitions CancunToPragueAtTime15k ... BPO3ToBPO4AtTime15k;
+1,481 cases). The EEST tests filled for Berlin, London, Paris and Shanghai are not collected.
 
 Each case imports the fixture's genesis and blocks into a fresh in-memory chain, expects the
 blocks marked `expectException` to be rejected and the others accepted, and compares the head
-with `lastblockhash` and its state with the post state (`pyeth.testing.blocktests`). The whole
-corpus takes seconds, so all of it runs by default; ids are `file:case:fork`.
+with `lastblockhash` and its state with the post state (`pyeth.testing.blocktests`). Both
+corpora take about half a minute of CPU, so all of it runs by default; ids are
+`corpus/path:case:network`.
 """
 
 import functools
@@ -15,13 +19,20 @@ from typing import Any
 
 import pytest
 
-from pyeth.testing.blocktests import run_case
-from tests.helpers.fixtures import ETHEREUM_TESTS
+from pyeth.testing.blocktests import is_runnable, run_case
+from tests.helpers.fixtures import EEST_FIXTURES, ETHEREUM_TESTS
 
-TESTS_DIR = ETHEREUM_TESTS
-BLOCKCHAIN_DIR = TESTS_DIR / "BlockchainTests"
-FOLDERS = ("ValidBlocks", "InvalidBlocks", "GeneralStateTests/Pyspecs")
-FORK = "Cancun"
+BLOCKCHAIN_DIR = ETHEREUM_TESTS / "BlockchainTests"
+# (corpus name, root, folders under it, networks to run: None for every one pyeth runs)
+CORPORA: tuple[tuple[str, Path, tuple[str, ...], frozenset[str] | None], ...] = (
+    (
+        "ethereum-tests",
+        BLOCKCHAIN_DIR,
+        ("ValidBlocks", "InvalidBlocks", "GeneralStateTests/Pyspecs"),
+        frozenset({"Cancun"}),
+    ),
+    ("eest", EEST_FIXTURES / "blockchain_tests", (".",), None),
+)
 
 
 @functools.lru_cache(maxsize=4)
@@ -31,18 +42,29 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
+def _wanted(test: Any, networks: frozenset[str] | None) -> bool:
+    if not isinstance(test, dict) or "network" not in test:
+        return False
+    if networks is not None:
+        return test["network"] in networks
+    return is_runnable(test["network"], test.get("config"))
+
+
 def _cases() -> list[Any]:
-    if not BLOCKCHAIN_DIR.is_dir():
-        reason = f"BlockchainTests fixtures not found at {BLOCKCHAIN_DIR} (set PYETH_TESTS_DIR)"
-        return [pytest.param(None, None, marks=pytest.mark.skip(reason=reason), id="missing")]
     params = []
-    for folder in FOLDERS:
-        for path in sorted((BLOCKCHAIN_DIR / folder).rglob("*.json")):
-            relative = path.relative_to(BLOCKCHAIN_DIR).with_suffix("")
-            for name, test in _load(path).items():
-                if isinstance(test, dict) and test.get("network") == FORK:
-                    params.append(pytest.param(path, name, id=f"{relative}:{name}:{FORK}"))
-    _load.cache_clear()
+    for corpus, root, folders, networks in CORPORA:
+        if not root.is_dir():
+            reason = f"{corpus} blockchain fixtures not found at {root} (see tests/helpers)"
+            params.append(pytest.param(None, None, marks=pytest.mark.skip(reason=reason)))
+            continue
+        for folder in folders:
+            for path in sorted((root / folder).rglob("*.json")):
+                relative = path.relative_to(root).as_posix().removesuffix(".json")
+                for name, test in _load(path).items():
+                    if _wanted(test, networks):
+                        case_id = f"{corpus}/{relative}:{name}:{test['network']}"
+                        params.append(pytest.param(path, name, id=case_id))
+        _load.cache_clear()
     return params
 
 

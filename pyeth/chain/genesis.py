@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from hashlib import sha256
 from pathlib import Path
 from typing import Any, Final
@@ -169,6 +169,31 @@ class Genesis:
     def block(self, state_root: bytes | None = None) -> Block:
         """Block 0: the header with an empty body."""
         return Block(self.header(state_root), (), (), ())
+
+
+def hardfork_names() -> list[str]:
+    """The forks `with_hardfork` takes: those pyeth has rules of its own for."""
+    later = [name for name, _ in LATER_TIME_FORKS if default_blob_schedule(name) is not None]
+    return [FIRST_FORK, *later]
+
+
+def with_hardfork(config: ChainConfig, fork: str) -> ChainConfig:
+    """`config` with `fork` (any case) as its newest fork, in force from genesis: every
+    timestamp fork up to it at 0 and the later ones unscheduled (anvil's `--hardfork`).
+
+    Raises:
+        ValueError: `fork` is not one of `hardfork_names()`.
+    """
+    names = {name.lower(): name for name in hardfork_names()}
+    chosen = names.get(fork.lower())
+    if chosen is None:
+        raise ValueError(f"unknown hardfork {fork!r}; choose one of {', '.join(names.values())}")
+    fork_times: dict[str, int | None] = dict(config.fork_times)
+    reached = False
+    for name, key in TIME_FORKS:
+        fork_times[key] = None if reached else 0
+        reached = reached or name == chosen
+    return replace(config, fork_times=fork_times)
 
 
 def _fill(state: State, alloc: Mapping[bytes, Account]) -> None:

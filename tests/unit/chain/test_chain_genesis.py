@@ -1,6 +1,7 @@
 """Genesis files: geth's format, the shipped dev genesis, and errors that name the field."""
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -8,7 +9,12 @@ from typing import Any
 import pytest
 
 from pyeth.chain import Chain, InvalidGenesis, load_genesis, parse_genesis
-from pyeth.chain.processing import BEACON_ROOTS_ADDRESS
+from pyeth.chain.system import (
+    BEACON_ROOTS_ADDRESS,
+    CONSOLIDATION_REQUEST_ADDRESS,
+    HISTORY_STORAGE_ADDRESS,
+    WITHDRAWAL_REQUEST_ADDRESS,
+)
 from pyeth.trie import EMPTY_TRIE_ROOT
 
 DEV_GENESIS = Path(__file__).resolve().parents[3] / "genesis" / "dev.json"
@@ -60,7 +66,14 @@ def test_dev_genesis_loads() -> None:
     assert header.base_fee_per_gas == 10**9
     assert header.withdrawals_root == EMPTY_TRIE_ROOT
     assert header.excess_blob_gas == 0 and header.parent_beacon_block_root == bytes(32)
-    assert genesis.config.fork_at(0, 0) == "Cancun"
+    # The latest mainnet rules: Osaka with the BPO2 blob schedule, and its system contracts.
+    assert genesis.config.fork_at(0, 0) == "BPO2"
+    rules = genesis.config.rules_at(0, 0)
+    assert (rules.blob_target, rules.blob_max, rules.blob_update_fraction) == (14, 21, 11684671)
+    assert header.requests_hash == hashlib.sha256(b"").digest()
+    for address in (HISTORY_STORAGE_ADDRESS, WITHDRAWAL_REQUEST_ADDRESS):
+        assert genesis.alloc[address].code
+    assert genesis.alloc[CONSOLIDATION_REQUEST_ADDRESS].code
 
 
 def test_minimal_genesis() -> None:

@@ -57,7 +57,7 @@ from p2p.session import (
     close_with_reason,
     exchange_status,
 )
-from p2p.sync import Syncer
+from p2p.sync import HEADER_BATCH, Syncer
 from pyeth.chain import Block, ChainEvent
 from pyeth.errors import DecodingError, InvalidBlock, InvalidTransaction
 from pyeth.hashing import keccak256
@@ -85,6 +85,7 @@ class P2PSettings:
     limits: Limits = field(default_factory=Limits)
     dial_interval: float = 1.0
     peer_exchange_interval: float = 30.0
+    sync_batch: int = HEADER_BATCH  # headers per request while syncing
 
 
 def parse_url(text: str) -> str:
@@ -120,7 +121,12 @@ class Network:
         self.candidates: OrderedDict[str, None] = OrderedDict.fromkeys(self.bootnodes)
         self.seen_blocks = BoundedSet(MAX_SEEN)
         self.seen_transactions = BoundedSet(MAX_SEEN)
-        self.syncer = Syncer(node, lambda: list(self.peers.values()), on_done=self.announce_head)
+        self.syncer = Syncer(
+            node,
+            lambda: list(self.peers.values()),
+            batch=min(self.settings.sync_batch, self.limits.max_headers),
+            on_done=self.announce_head,
+        )
         self._own_urls: set[str] = set()
         self._dialing: set[str] = set()
         self._retry: dict[str, tuple[float, float]] = {}  # url -> (not before, next delay)
@@ -250,7 +256,7 @@ class Network:
         self.syncer.notify()
         self._spawn(self._ask_peers(peer))
         try:
-            await peer.run(self.handle)
+            await peer.run(self._dispatch)
         finally:
             if self.peers.get(peer.node_id) is peer:
                 del self.peers[peer.node_id]
@@ -358,6 +364,9 @@ class Network:
                 await self._ask_peers(random.choice(list(self.peers.values())))
 
     # --- messages from peers ----------------------------------------------------------------
+
+    async def _dispatch(self, peer: Peer, message: Message) -> None:
+        await self.handle(peer, message)  # looked up per message: tests wrap `handle`
 
     async def handle(self, peer: Peer, message: Message) -> None:
         """What a peer sent (after the handshake; responses are matched in the session)."""

@@ -5,12 +5,17 @@ ports, a Clique genesis for N signers, a clock that runs faster than the wall cl
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+import aiohttp
 
 from p2p.limits import Limits
+from p2p.messages import PROTOCOL_VERSION, Message, Status, decode_message, encode_message
 from p2p.server import P2PServer, P2PSettings, start
 from pyeth.accounts import derive_accounts
 from pyeth.chain import Genesis, parse_genesis
@@ -20,6 +25,7 @@ from pyeth.node import Node, NodeConfig
 from pyeth.transactions import FeeMarketTransaction, sign_transaction
 
 GWEI = 10**9
+M = TypeVar("M")
 ACCOUNTS = derive_accounts()
 KEYS = signer_keys(3)
 SIGNERS = [private_key_to_address(key) for key in KEYS]
@@ -85,6 +91,7 @@ async def network(
     bootnodes: Callable[[int, list[str]], Sequence[str]] | None = None,
     limits: Limits = FAST_LIMITS,
     run_nodes: bool = True,
+    **settings: object,
 ) -> AsyncIterator[Running]:
     """Start a p2p server for each node (node i dials `bootnodes(i, urls of the earlier
     ones)`, by default the first node) and, with `run_nodes`, the nodes' background work."""
@@ -93,8 +100,11 @@ async def network(
         for index, node in enumerate(nodes):
             urls = running.urls()
             boot = tuple(bootnodes(index, urls) if bootnodes else urls[:1])
-            settings = P2PSettings(port=0, bootnodes=boot, limits=limits, dial_interval=0.1)
-            server = await start(node, settings)
+            options = {"dial_interval": 0.1, **settings}
+            server = await start(
+                node,
+                P2PSettings(port=0, bootnodes=boot, limits=limits, **options),  # type: ignore[arg-type]
+            )
             stack.push_async_callback(server.close)
             running.servers.append(server)
         if run_nodes:
@@ -121,3 +131,75 @@ async def wait_until(
 def connected(running: Running, count: int) -> Callable[[], bool]:
     """Every node has `count` peers."""
     return lambda: all(len(s.network.peers) >= count for s in running.servers)
+
+
+class RawPeer:
+    """A hand-driven peer: a bare WebSocket to a node, for sending what a real node would not."""
+
+    def __init__(self, url: str, node: Node, node_id: bytes = b"\xaa" * 16) -> None:
+        self.url = url
+        self.node = node  # whose chain the status claims
+        self.node_id = node_id
+        self.session: aiohttp.ClientSession | None = None
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+
+    def status(self, **changes: object) -> Status:
+        chain = self.node.chain
+        status = Status(
+            PROTOCOL_VERSION,
+            self.node.chain_id,
+            self.node.chain_id,
+            self.node.total_difficulty(),
+            chain.head_hash,
+            chain.head.number,
+            chain.genesis_hash,
+            self.node_id,
+            0,
+        )
+        return dataclasses.replace(status, **changes)  # type: ignore[arg-type]
+
+    async def connect(self, **status_changes: object) -> Message:
+        """Dial, send our Status, and return the first message back (theirs or a Disconnect)."""
+        self.session = aiohttp.ClientSession()
+        self.ws = await self.session.ws_connect(self.url, max_msg_size=0)
+        await self.ws.send_bytes(encode_message(self.status(**status_changes)))
+        return await self.receive()
+
+    async def send(self, data: bytes | Message) -> None:
+        assert self.ws is not None
+        await self.ws.send_bytes(data if isinstance(data, bytes) else encode_message(data))
+
+    async def receive(self, timeout: float = 5.0) -> Message:
+        assert self.ws is not None
+        msg = await self.ws.receive(timeout=timeout)
+        if msg.type is not aiohttp.WSMsgType.BINARY:
+            raise ConnectionError(f"closed: {msg.type} {self.ws.close_code}")
+        return decode_message(msg.data)
+
+    async def expect(self, kind: type[M], timeout: float = 5.0) -> M:
+        """The next message of type `kind`, skipping others (the node's GetPeers, gossip)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            message = await self.receive(max(deadline - time.monotonic(), 0.01))
+            if isinstance(message, kind):
+                return message
+
+    async def receive_until_closed(self, timeout: float = 5.0) -> list[Message]:
+        """Messages until the node closes the connection."""
+        assert self.ws is not None
+        got: list[Message] = []
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"not closed within {timeout}s; got {got}")
+            msg = await self.ws.receive(timeout=left)
+            if msg.type is not aiohttp.WSMsgType.BINARY:
+                return got
+            got.append(decode_message(msg.data))
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self.session is not None:
+            await self.session.close()

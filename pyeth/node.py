@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, overload
 
-from evm.forks import ForkRules, rules_for
+from evm.forks import ForkRules
 from evm.frame import BlockEnv
 from pyeth.accounts import (
     DEFAULT_ACCOUNT_COUNT,
@@ -42,6 +42,7 @@ from pyeth.chain import (
     load_genesis,
 )
 from pyeth.chain.chain import BLOCKHASH_WINDOW
+from pyeth.chain.genesis import with_hardfork
 from pyeth.chain.processing import block_env
 from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
 from pyeth.consensus.clique import Clique, CliqueSigner
@@ -75,16 +76,23 @@ class NodeConfig:
     txpool_size: int = DEFAULT_MAX_SIZE
     signer_key: bytes | None = None  # Clique: seal in turn with this key
     mine: bool = True  # False: never seal; blocks come from peers (a follower of a dev node)
+    hardfork: str | None = None  # the dev chain's newest fork; None: the latest (BPO2)
 
 
-def dev_genesis(chain_id: int, accounts: list[DevAccount], balance: int) -> Genesis:
+def dev_genesis(
+    chain_id: int, accounts: list[DevAccount], balance: int, hardfork: str | None = None
+) -> Genesis:
     """`genesis/dev.json` with this chain id and these accounts funded (its system contracts
-    kept)."""
+    kept), on the latest mainnet rules or, given `hardfork`, on that fork's (anvil's
+    `--hardfork`; ValueError for a fork pyeth does not run)."""
     base = load_genesis(DEV_GENESIS_PATH)
     alloc = {address: account for address, account in base.alloc.items() if account.code}
     for account in accounts:
         alloc[account.address] = Account(balance=balance)
-    return replace(base, config=replace(base.config, chain_id=chain_id), alloc=alloc)
+    config = replace(base.config, chain_id=chain_id)
+    if hardfork is not None:
+        config = with_hardfork(config, hardfork)
+    return replace(base, config=config, alloc=alloc)
 
 
 class Node:
@@ -99,7 +107,9 @@ class Node:
         config = config or NodeConfig()
         self.config = config
         derived = derive_accounts(config.mnemonic, config.account_count)
-        genesis = config.genesis or dev_genesis(config.chain_id, derived, config.balance)
+        genesis = config.genesis or dev_genesis(
+            config.chain_id, derived, config.balance, config.hardfork
+        )
         self.accounts = Keyring(derived if config.dev else ())
         clique = genesis.config.clique
         self.chain = Chain.open(
@@ -271,7 +281,8 @@ class Node:
     # --- what calls run against -----------------------------------------------------------
 
     def rules_at(self, header: BlockHeader) -> ForkRules:
-        return rules_for(self.chain.config.fork_at(header.number, header.timestamp))
+        """The rules of the block of `header` (`pyeth.chain.rules_at`)."""
+        return self.chain.config.rules_at(header.number, header.timestamp)
 
     def state_at(self, header: BlockHeader, shared: bool = True) -> State:
         """The state after block `header`.
@@ -297,21 +308,25 @@ class Node:
             if header.number > 0
             else ()
         )
-        return block_env(header, self.chain_id, hashes)
+        return block_env(header, self.chain_id, hashes, self.rules_at(header))
 
     def pending_env(self) -> tuple[BlockHeader, BlockEnv]:
         """The head and the environment of the block that would be sealed next on it."""
         head = self.chain.head
         hashes = _AncestorHashes(self.chain, self.chain.head_hash, head.number)
+        timestamp = self.sealer.next_block_timestamp()
+        rules = self.chain.config.rules_at(head.number + 1, timestamp)
         env = BlockEnv(
             coinbase=self.sealer.coinbase,
             number=head.number + 1,
-            timestamp=self.sealer.next_block_timestamp(),
+            timestamp=timestamp,
             gas_limit=head.gas_limit,
             prev_randao=keccak256(self.chain.head_hash),
             base_fee=calc_base_fee(head),
             chain_id=self.chain_id,
-            blob_base_fee=blob_base_fee(calc_excess_blob_gas(head)),
+            blob_base_fee=blob_base_fee(
+                calc_excess_blob_gas(head, rules), rules.blob_update_fraction
+            ),
             block_hashes=hashes,
         )
         return head, env

@@ -1,9 +1,11 @@
 """The transaction pool: signed transactions waiting for a block, by sender and nonce.
 
 A transaction is checked on entry against the rules that need no execution: its static validity
-(type, chain id, signature, intrinsic gas; `validate_static`), then against the head state and
-the next block: nonce not below the account's, fee cap not below the next base fee, balance for
-gas times fee cap plus value, gas limit within the block's. A transaction for a (sender, nonce)
+(type, chain id, signature, intrinsic gas; `validate_static`) and the next block's fork (set-code
+transactions from Prague, the calldata floor, Osaka's gas limit cap), then against the head state
+and the next block: nonce not below the account's, fee cap not below the next base fee, balance
+for gas times fee cap plus value, gas limit within the block's, a sender without code (or, from
+Prague, delegated). A transaction for a (sender, nonce)
 already held replaces it only with both fees raised by at least `price_bump` percent.
 
 Per sender, the transactions whose nonces run on without a gap from the account nonce are
@@ -22,6 +24,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
+from evm.delegation import delegated_address
+from evm.forks import ForkRules
 from pyeth.chain import Chain, ChainEvent
 from pyeth.chain.validation import calc_base_fee
 from pyeth.errors import InvalidTransaction
@@ -33,6 +37,8 @@ from pyeth.transactions import (
     recover_sender,
     validate_static,
 )
+from pyeth.transactions.intrinsic import calldata_floor_gas
+from pyeth.transactions.model import SetCodeTransaction
 
 DEFAULT_MAX_SIZE: Final = 8192
 DEFAULT_PRICE_BUMP: Final = 10  # percent, as geth's --txpool.pricebump
@@ -108,6 +114,11 @@ class TxPool:
 
     def next_base_fee(self) -> int:
         return calc_base_fee(self.chain.head)
+
+    def next_rules(self) -> ForkRules:
+        """The rules of the next block, as of one second after the head (as geth's pool)."""
+        head = self.chain.head
+        return self.chain.config.rules_at(head.number + 1, head.timestamp + 1)
 
     def account_nonce(self, sender: bytes) -> int:
         return self.head_state().get_nonce(sender)
@@ -192,6 +203,8 @@ class TxPool:
             # The pool form of a blob transaction carries its blobs, which the RPC's strict
             # decoder does not take; without them peers could never check the blobs.
             raise Rejected("transaction type not supported")
+        rules = self.next_rules()
+        self._check_fork_rules(tx, rules)
         try:
             validate_static(tx, chain_id=self.chain.chain_id)
             sender = recover_sender(tx)
@@ -199,7 +212,12 @@ class TxPool:
             raise
         except InvalidTransaction as exc:
             raise Rejected(_geth_wording(str(exc))) from None
-        self._check_against_state(tx, sender)
+        if rules.calldata_floor and tx.gas_limit < calldata_floor_gas(tx.data):  # EIP-7623
+            raise Rejected(
+                f"insufficient gas for floor data gas cost: gas {tx.gas_limit}, "
+                f"minimum needed {calldata_floor_gas(tx.data)}"
+            )
+        self._check_against_state(tx, sender, rules)
         held = self._by_sender.get(sender, {})
         old = held.get(tx.nonce)
         if old is not None:
@@ -218,7 +236,15 @@ class TxPool:
                 self._announce(promoted)
         return entry
 
-    def _check_against_state(self, tx: Transaction, sender: bytes) -> None:
+    def _check_fork_rules(self, tx: Transaction, rules: ForkRules) -> None:
+        """Whether the next block's fork takes `tx`'s type (geth's wording)."""
+        if isinstance(tx, SetCodeTransaction):
+            if not rules.set_code:
+                raise Rejected("transaction type not supported")
+            if not tx.authorization_list:
+                raise Rejected("EIP-7702 transaction with empty auth list")
+
+    def _check_against_state(self, tx: Transaction, sender: bytes, rules: ForkRules) -> None:
         state = self.head_state()
         nonce = state.get_nonce(sender)
         if tx.nonce < nonce:
@@ -228,6 +254,11 @@ class TxPool:
         gas_limit = self.chain.head.gas_limit
         if tx.gas_limit > gas_limit:
             raise Rejected(f"exceeds block gas limit: {tx.gas_limit} > {gas_limit}")
+        if rules.tx_gas_limit_cap is not None and tx.gas_limit > rules.tx_gas_limit_cap:
+            raise Rejected(
+                f"transaction gas limit too high (cap: {rules.tx_gas_limit_cap}, "
+                f"tx: {tx.gas_limit})"
+            )
         base_fee = self.next_base_fee()
         if tx.max_fee_per_gas < base_fee:
             raise Rejected(
@@ -241,7 +272,8 @@ class TxPool:
                 f"insufficient funds for gas * price + value: address 0x{sender.hex()} "
                 f"have {balance} want {cost}"
             )
-        if state.get_code(sender):
+        code = state.get_code(sender)
+        if code and not (rules.set_code and delegated_address(code) is not None):
             raise Rejected(f"sender not an eoa: address 0x{sender.hex()}")
 
     def _check_replacement(self, old: Transaction, new: Transaction) -> None:

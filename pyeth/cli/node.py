@@ -1,5 +1,6 @@
 """`pyeth node`: run a dev node (chain id 1337, ten funded accounts of the standard test
-mnemonic, a block per transaction) with JSON-RPC over HTTP and WebSocket on one port.
+mnemonic, a block per transaction, the latest mainnet rules unless `--hardfork` names an older
+fork) with JSON-RPC over HTTP and WebSocket on one port.
 
 This module turns arguments into a `NodeConfig` and `ServerSettings`, prints the banner, serves
 until interrupted and prints a line per sealed block; the node and the server do the work.
@@ -20,6 +21,7 @@ from pyeth import __version__
 from pyeth.accounts import DEFAULT_ACCOUNT_COUNT, DEFAULT_MNEMONIC, DERIVATION_PATH
 from pyeth.address import to_checksum_address
 from pyeth.chain import ChainEvent, GenesisMismatch, InvalidGenesis, load_genesis
+from pyeth.chain.genesis import hardfork_names
 from pyeth.cli import network
 from pyeth.node import DEV_CHAIN_ID, Node, NodeConfig
 from pyeth.rpc.server import DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY, ServerSettings, init
@@ -59,6 +61,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--genesis", type=Path, default=None, help="a genesis.json instead of the dev chain"
     )
     parser.add_argument(
+        "--hardfork",
+        default=None,
+        metavar="NAME",
+        help="run the dev chain on this fork's rules: "
+        f"{', '.join(hardfork_names())} (default: the latest, {hardfork_names()[-1]})",
+    )
+    parser.add_argument(
         "--cors",
         action="append",
         default=[],
@@ -79,6 +88,12 @@ def handle(args: argparse.Namespace) -> int:
     if args.chain_id <= 0:
         print("pyeth node: --chain-id must be positive", file=sys.stderr)
         return 2
+    if args.hardfork is not None and args.genesis is not None:
+        print(
+            "pyeth node: --hardfork is for the dev chain; a --genesis sets its own forks",
+            file=sys.stderr,
+        )
+        return 2
     try:
         network_options = network.node_options(args)
         p2p = network.p2p_settings(args)
@@ -97,12 +112,13 @@ def handle(args: argparse.Namespace) -> int:
             genesis=genesis,
             signer_key=network_options.signer_key,
             mine=network_options.mine,
+            hardfork=args.hardfork,
         )
         node = Node(config)
     except (InvalidGenesis, GenesisMismatch) as exc:
         print(f"pyeth node: {exc}", file=sys.stderr)
         return 1
-    except ValueError as exc:  # an invalid mnemonic
+    except ValueError as exc:  # an invalid mnemonic or hardfork
         print(f"pyeth node: {exc}", file=sys.stderr)
         return 2
     settings = ServerSettings(
@@ -197,6 +213,7 @@ def banner(node: Node, host: str, port: int, extra: list[str] | None = None) -> 
     lines += [
         "",
         f"Chain ID:          {node.chain_id}",
+        f"Hardfork:          {node.rules_at(head).name}",
         f"Base fee:          {head.base_fee_per_gas}",
         f"Gas limit:         {head.gas_limit}",
         f"Coinbase:          {to_checksum_address(node.sealer.coinbase)}",

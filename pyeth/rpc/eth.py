@@ -16,6 +16,7 @@ import rlp
 
 from evm.forks import ForkRules
 from evm.frame import BlockEnv
+from evm.gas import GAS_PER_BLOB
 from pyeth.accounts import eip191_hash, sign_hash, typed_data_hash
 from pyeth.calls import (
     CallRequest,
@@ -179,7 +180,18 @@ def max_priority_fee(ctx: RpcContext) -> str:
 
 @METHODS.method("eth_blobBaseFee")
 def blob_fee(ctx: RpcContext) -> str:
-    return q(blob_base_fee(calc_excess_blob_gas(ctx.node.chain.head)))
+    return q(_next_blob_base_fee(ctx, ctx.node.chain.head))
+
+
+def _next_blob_base_fee(ctx: RpcContext, parent: BlockHeader) -> int:
+    """The blob base fee of the block after `parent`, under that block's rules."""
+    rules = ctx.node.chain.config.rules_at(parent.number + 1, parent.timestamp + 1)
+    return blob_base_fee(calc_excess_blob_gas(parent, rules), rules.blob_update_fraction)
+
+
+def _estimate_cap(env: BlockEnv, rules: ForkRules) -> int:
+    """The most gas an estimate tries: the block's, and from Osaka the transaction cap."""
+    return min(env.gas_limit, rules.tx_gas_limit_cap or env.gas_limit)
 
 
 @METHODS.method(
@@ -203,15 +215,16 @@ def fee_history(
         block = chain.get_block_by_number(number)
         assert block is not None
         header = block.header
+        rules = ctx.node.rules_at(header)
         base_fees.append(q(header.base_fee_per_gas or 0))
-        blob_fees.append(q(blob_base_fee(header.excess_blob_gas or 0)))
+        blob_fees.append(q(blob_base_fee(header.excess_blob_gas or 0, rules.blob_update_fraction)))
         ratios.append(header.gas_used / header.gas_limit if header.gas_limit else 0.0)
-        blob_ratios.append((header.blob_gas_used or 0) / (6 * 131072))
+        blob_ratios.append((header.blob_gas_used or 0) / (rules.blob_max * GAS_PER_BLOB))
         if percentiles is not None:
             rewards.append([q(r) for r in _rewards(ctx, block, percentiles)])
     if header is not None:  # the block after the newest one
         base_fees.append(q(calc_base_fee(header)))
-        blob_fees.append(q(blob_base_fee(calc_excess_blob_gas(header))))
+        blob_fees.append(q(_next_blob_base_fee(ctx, header)))
     out: dict[str, Any] = {
         "oldestBlock": q(max(oldest, 0)),
         "baseFeePerGas": base_fees,
@@ -473,7 +486,7 @@ def fill_transaction(ctx: RpcContext, request: CallRequest) -> Transaction:
     nonce = request.nonce if request.nonce is not None else node.pool.next_nonce(request.sender)
     if request.gas is None:
         state, env, rules = call_setup(ctx, BlockRef(tag="pending"))
-        gas = estimate_gas(state, env, rules, request, env.gas_limit)
+        gas = estimate_gas(state, env, rules, request, _estimate_cap(env, rules))
     else:
         gas = request.gas
     chain = node.chain_id
@@ -586,7 +599,7 @@ def estimate(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: 
     state, env, rules = call_setup(ctx, block, shared=not overrides)
     if overrides:
         apply_overrides(state, overrides)
-    return q(estimate_gas(state, env, rules, request, env.gas_limit))
+    return q(estimate_gas(state, env, rules, request, _estimate_cap(env, rules)))
 
 
 @METHODS.method(

@@ -24,6 +24,7 @@ from pyeth.transactions import (
     Transaction,
     recover_sender,
 )
+from pyeth.transactions.model import SetCodeTransaction
 from pyeth.transition import effective_gas_price
 
 Json = dict[str, Any]
@@ -59,6 +60,8 @@ def header_json(header: BlockHeader, block_hash: bytes) -> Json:
         out["excessBlobGas"] = q(header.excess_blob_gas)
     if header.parent_beacon_block_root is not None:
         out["parentBeaconBlockRoot"] = to_hex(header.parent_beacon_block_root)
+    if header.requests_hash is not None:
+        out["requestsHash"] = to_hex(header.requests_hash)
     return out
 
 
@@ -129,7 +132,7 @@ def transaction_json(
         if isinstance(tx, AccessListTransaction):
             out["gasPrice"] = q(tx.gas_price)
         else:
-            assert isinstance(tx, FeeMarketTransaction | BlobTransaction)
+            assert isinstance(tx, FeeMarketTransaction | BlobTransaction | SetCodeTransaction)
             out["maxFeePerGas"] = q(tx.max_fee_per_gas)
             out["maxPriorityFeePerGas"] = q(tx.max_priority_fee_per_gas)
             # In a block: what it paid per gas; pending: its fee cap, as geth reports it.
@@ -138,6 +141,18 @@ def transaction_json(
         if isinstance(tx, BlobTransaction):
             out["maxFeePerBlobGas"] = q(tx.max_fee_per_blob_gas)
             out["blobVersionedHashes"] = [to_hex(h) for h in tx.blob_versioned_hashes]
+        if isinstance(tx, SetCodeTransaction):
+            out["authorizationList"] = [
+                {
+                    "chainId": q(auth.chain_id),
+                    "address": to_hex(auth.address),
+                    "nonce": q(auth.nonce),
+                    "yParity": q(auth.y_parity),
+                    "r": q(auth.r),
+                    "s": q(auth.s),
+                }
+                for auth in tx.authorization_list
+            ]
         out["yParity"] = q(tx.y_parity)
         out["v"] = q(tx.y_parity)
     out["r"] = q(tx.r)

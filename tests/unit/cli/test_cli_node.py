@@ -16,6 +16,7 @@ def test_banner_lists_accounts_keys_and_url():
     assert "(1) 0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d" in text
     assert "test test test test test test test test test test test junk" in text
     assert "Chain ID:          1337" in text
+    assert "Hardfork:          BPO2" in text
     assert "http://127.0.0.1:8545" in text and "ws://127.0.0.1:8545" in text
 
 
@@ -31,3 +32,16 @@ def test_bad_arguments_fail_before_listening(capsys):
     assert main(["node", "--chain-id", "0"]) == 2
     assert main(["node", "--genesis", "/nonexistent/genesis.json"]) == 1
     assert "cannot read genesis file" in capsys.readouterr().err
+    assert main(["node", "--hardfork", "london", "--quiet"]) == 2
+    assert "unknown hardfork 'london'" in capsys.readouterr().err
+    assert main(["node", "--hardfork", "prague", "--genesis", "genesis.json"]) == 2
+
+
+def test_hardfork_chooses_the_dev_chain_rules():
+    for name, expected in (("cancun", "Cancun"), ("Prague", "Prague"), ("osaka", "Osaka")):
+        node = Node(NodeConfig(account_count=1, hardfork=name))
+        try:
+            assert node.rules_at(node.chain.head).name == expected
+            assert (node.chain.head.requests_hash is None) == (expected == "Cancun")
+        finally:
+            node.close()

@@ -24,6 +24,7 @@ from evm.interpreter import address_collides, process_create, process_message
 from pyeth.errors import PyethError
 from pyeth.state import State
 from pyeth.transactions import AccessList, intrinsic_gas
+from pyeth.transactions.intrinsic import calldata_floor_gas
 
 ERROR_SELECTOR: Final = bytes.fromhex("08c379a0")  # Error(string)
 PANIC_SELECTOR: Final = bytes.fromhex("4e487b71")  # Panic(uint256)
@@ -161,8 +162,9 @@ def run_call(
     """
     data, to, sender, value = request.data, request.to, request.sender, request.value
     intrinsic = intrinsic_gas(data, to is None, request.access_list)
-    if gas < intrinsic:
-        raise CallError(f"intrinsic gas too low: have {gas}, want {intrinsic}")
+    floor = calldata_floor_gas(data) if rules.calldata_floor else 0  # EIP-7623 (Prague)
+    if gas < max(intrinsic, floor):
+        raise CallError(f"intrinsic gas too low: have {gas}, want {max(intrinsic, floor)}")
     price = request.price(env.base_fee)
     if price and request.max_fee_per_gas is not None and request.max_fee_per_gas < env.base_fee:
         raise CallError(
@@ -204,8 +206,8 @@ def run_call(
         return CallOutcome(
             result.success,
             result.output,
-            spent - refund,
-            spent,
+            max(spent - refund, floor),
+            max(spent, floor),
             list(result.logs) if result.success else [],
             result.error if isinstance(result.error, EVMError) else None,
             created if result.success else None,

@@ -125,6 +125,18 @@ async def test_estimate_is_the_least_gas_that_succeeds(rpc):
     assert plain == "0x5208"
 
 
+async def test_estimate_covers_the_calldata_floor(rpc):
+    # Prague (EIP-7623): 2,000 non-zero bytes cost 21,000 + 16 * 2,000 = 53,000 as calldata
+    # but at least 21,000 + 10 * 4 * 2,000 = 101,000 as a floor; a lower limit is invalid.
+    tx = {"from": ACCOUNT0, "to": ACCOUNT1, "value": "0x1", "data": "0x" + "01" * 2000}
+    assert int(await rpc.call("eth_estimateGas", tx), 16) == 101_000
+    await rpc.call("eth_call", {**tx, "gas": hex(101_000)})
+    error = await rpc.error("eth_call", {**tx, "gas": hex(100_999)})
+    assert error["code"] == -32000 and "intrinsic gas too low" in error["message"]
+    receipt = await rpc.send({**tx, "gas": hex(101_000)})
+    assert receipt["status"] == "0x1" and int(receipt["gasUsed"], 16) == 101_000
+
+
 async def test_estimate_with_too_little_gas_allowed_says_so(rpc):
     token = await rpc.deploy_token(SUPPLY)
     tx = {

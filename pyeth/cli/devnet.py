@@ -238,6 +238,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def _port_taken(port: int) -> bool:
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the nodes bind
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

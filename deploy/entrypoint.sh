@@ -1,0 +1,50 @@
+#!/bin/sh
+# Container entrypoint: `pyeth node` configured from the environment, for the Swarm stack
+# (deploy/stack.yml) and the Kubernetes StatefulSet (deploy/k8s/).
+#
+#   NODES         signers of the devnet genesis (all containers must agree; default 3)
+#   PERIOD        Clique block period in seconds (default 2)
+#   CHAIN_ID      chain id (default 1337)
+#   SIGNER_INDEX  this container's signer (0..NODES-1); or SIGNER_SLOT (1..NODES, a Swarm
+#                 {{.Task.Slot}}), or POD_NAME ending in -<ordinal> (a StatefulSet pod);
+#                 none of them: a follower (the bootnode)
+#   HOST          address to listen on, RPC and p2p (default 0.0.0.0; 127.0.0.1 on the host net)
+#   RPC_PORT      JSON-RPC port (default 8545); P2P_PORT p2p port (default 30303)
+#   BOOTNODES     comma-separated ws://HOST:PORT/p2p
+#   DATA          where genesis, keys and chain live (default /data)
+#
+# The genesis and the signer keys are derived from the public dev mnemonic, so every container
+# computes the same ones: a development network only. Arguments are passed on to `pyeth node`.
+set -eu
+
+DATA="${DATA:-/data}"
+NODES="${NODES:-3}"
+PERIOD="${PERIOD:-2}"
+CHAIN_ID="${CHAIN_ID:-1337}"
+HOST="${HOST:-0.0.0.0}"
+RPC_PORT="${RPC_PORT:-8545}"
+P2P_PORT="${P2P_PORT:-30303}"
+
+if [ -z "${SIGNER_INDEX:-}" ] && [ -n "${SIGNER_SLOT:-}" ]; then
+    SIGNER_INDEX=$((SIGNER_SLOT - 1))
+fi
+if [ -z "${SIGNER_INDEX:-}" ] && [ -n "${POD_NAME:-}" ]; then
+    SIGNER_INDEX="${POD_NAME##*-}"
+fi
+
+pyeth devnet --nodes "$NODES" --period "$PERIOD" --chain-id "$CHAIN_ID" \
+    --init-only --datadir "$DATA/devnet" >/dev/null
+
+NAME="${SIGNER_INDEX:-bootnode}"
+set -- --genesis "$DATA/devnet/genesis.json" \
+    --datadir "$DATA/chain-$NAME" \
+    --host "$HOST" --port "$RPC_PORT" \
+    --p2p-host "$HOST" --p2p-port "$P2P_PORT" \
+    "$@"
+if [ -n "${SIGNER_INDEX:-}" ]; then
+    set -- --signer "$DATA/devnet/keys/signer-$SIGNER_INDEX.key" "$@"
+fi
+if [ -n "${BOOTNODES:-}" ]; then
+    set -- --bootnodes "$BOOTNODES" "$@"
+fi
+exec pyeth node "$@"

@@ -1,0 +1,115 @@
+"""End to end: `pyeth devnet --nodes 3` as a user runs it. It prints the nodes' RPC URLs; a
+transaction sent to node 0 is mined and its receipt is on node 2, in the same block everywhere;
+Ctrl-C stops every node."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from typing import Any
+
+import pytest
+
+NODES = 3
+
+
+def _free_base_port() -> int:
+    """A base port whose RPC (P+i) and p2p (P+100+i) ports are all free."""
+    for _ in range(50):
+        base = random.randrange(20000, 50000)
+        ports = [base + i for i in range(NODES)] + [base + 100 + i for i in range(NODES)]
+        try:
+            for port in ports:
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free ports")
+
+
+def rpc(port: int, method: str, *params: Any) -> Any:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/", body.encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        answer = json.loads(response.read())
+    if "error" in answer:
+        raise AssertionError(f"{method}: {answer['error']}")
+    return answer["result"]
+
+
+def wait_for(condition, timeout: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(OSError, AssertionError):
+            result = condition()
+            if result:
+                return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def devnet():  # type: ignore[no-untyped-def]
+    base = _free_base_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pyeth", "devnet", "--nodes", str(NODES), "--period", "1"]
+        + ["--base-port", str(base)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if "Press Ctrl-C" in line or time.monotonic() > deadline:
+                break
+        output = "".join(lines)
+        assert "Press Ctrl-C" in output, output
+        yield base, output, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def test_devnet_three_nodes_mine_a_transaction_seen_everywhere(devnet):  # type: ignore[no-untyped-def]
+    base, output, process = devnet
+    ports = [base + i for i in range(NODES)]
+    for port in ports:
+        assert f"RPC http://127.0.0.1:{port}" in output
+    assert "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" in output
+    # Everyone is peered (one bootnode, then peer exchange) and past the first blocks.
+    wait_for(lambda: all(int(rpc(p, "eth_blockNumber"), 16) >= 2 for p in ports), 30, "blocks")
+    sender, receiver = rpc(ports[0], "eth_accounts")[:2]
+    tx_hash = rpc(ports[0], "eth_sendTransaction", {"from": sender, "to": receiver, "value": "0x5"})
+    receipt = wait_for(
+        lambda: rpc(ports[2], "eth_getTransactionReceipt", tx_hash), 30, "the receipt on node 2"
+    )
+    assert receipt["status"] == "0x1"
+    for port in ports[:2]:
+        other = wait_for(lambda p=port: rpc(p, "eth_getTransactionReceipt", tx_hash), 15, "it")
+        assert other["blockHash"] == receipt["blockHash"]
+    # Ctrl-C stops the network: the devnet exits and so do its nodes.
+    process.send_signal(signal.SIGINT)
+    assert process.wait(20) == 0
+    for port in ports:
+        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            pass

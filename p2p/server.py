@@ -132,6 +132,7 @@ class Network:
         self._retry: dict[str, tuple[float, float]] = {}  # url -> (not before, next delay)
         self._tasks: set[asyncio.Task[None]] = set()
         self._fetching: set[bytes] = set()
+        self._handshakes = 0
         self._client: aiohttp.ClientSession | None = None
         self._unsubscribe: list[Callable] = []
 
@@ -157,6 +158,16 @@ class Network:
         host = self.settings.host if self.settings.host not in ("0.0.0.0", "::") else "127.0.0.1"
         return f"ws://{host}:{self.listen_port}{P2P_PATH}"
 
+    def peer_count(self) -> int:
+        return len(self.peers)
+
+    def sync_progress(self) -> tuple[int, int, int] | None:
+        """(starting, current, highest) block while syncing (for eth_syncing), else None."""
+        progress = self.syncer.progress
+        if progress is None:
+            return None
+        return progress.start, progress.start + progress.done, progress.target
+
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -168,6 +179,7 @@ class Network:
         ]
         for work in (self._dial_loop(), self.syncer.run(), self._exchange_loop()):
             self._spawn(work)
+        self.node.network = self
 
     async def close_peers(self) -> None:
         """Say goodbye to every peer (on shutdown, before the server waits for handlers)."""
@@ -180,6 +192,8 @@ class Network:
         )
 
     async def stop(self) -> None:
+        if self.node.network is self:
+            self.node.network = None
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
@@ -200,8 +214,11 @@ class Network:
 
     # --- sessions ---------------------------------------------------------------------------
 
-    async def accept(self, request: web.Request) -> web.WebSocketResponse:
+    async def accept(self, request: web.Request) -> web.StreamResponse:
         """The /p2p handler: one inbound session."""
+        if self._handshakes >= max(16, 2 * self.limits.max_peers):
+            # Connections that never say hello must not pile up: refuse before upgrading.
+            return web.Response(status=503, text="too many handshakes in progress")
         ws = web.WebSocketResponse(
             max_msg_size=self.limits.max_message_size,
             compress=False,
@@ -230,6 +247,7 @@ class Network:
 
     async def _session(self, ws: WebSocket, remote: str, url: str | None) -> bool:
         """Handshake, admit, run, and clean up one connection; True if it got to run."""
+        self._handshakes += 1
         try:
             status = await exchange_status(ws, self.status(), self.limits.handshake_timeout)
         except HandshakeError as exc:
@@ -237,6 +255,8 @@ class Network:
             if url is not None and str(exc).startswith(("network id", "chain id", "genesis")):
                 self._forget(url)  # another chain: never worth dialing again
             return False
+        finally:
+            self._handshakes -= 1
         refusal = self._refusal(status, url)
         if refusal is not None:
             if refusal == "connected to ourselves" and url is not None:

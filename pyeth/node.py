@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Final, overload
+from typing import Final, Protocol, overload
 
 from evm.forks import ForkRules
 from evm.frame import BlockEnv
@@ -79,6 +79,16 @@ class NodeConfig:
     hardfork: str | None = None  # the dev chain's newest fork; None: the latest (BPO2)
 
 
+class PeerInfo(Protocol):
+    """What the p2p layer tells the RPC about the network (net_peerCount, eth_syncing)."""
+
+    def peer_count(self) -> int: ...
+
+    def sync_progress(self) -> tuple[int, int, int] | None:
+        """(starting block, current block, highest block) while syncing, else None."""
+        ...
+
+
 def dev_genesis(
     chain_id: int, accounts: list[DevAccount], balance: int, hardfork: str | None = None
 ) -> Genesis:
@@ -133,6 +143,7 @@ class Node:
         self.automine = config.block_time is None and dev_sealing
         self.block_time = config.block_time if dev_sealing else None
         self.syncing = False
+        self.network: PeerInfo | None = None  # set by the p2p layer while it runs
         self._head_listeners: list[Callable[[ChainEvent], None]] = []
         self._pending_listeners: list[Callable[[PooledTransaction], None]] = []
         self.chain.subscribe(self._on_chain_event)

@@ -161,5 +161,21 @@ async def test_the_node_keeps_serving_rpc_and_honest_peers():
             honest = make_node(mine=False)
             async with network([honest], bootnodes=lambda i, urls: [net.servers[0].url]):
                 await wait_until(lambda: honest.chain.head_hash == node.chain.head_hash)
+                async with aiohttp.ClientSession() as session:
+                    call = {"jsonrpc": "2.0", "id": 2, "method": "net_peerCount", "params": []}
+                    response = await session.post(f"http://127.0.0.1:{port}/", json=call)
+                    assert (await response.json())["result"] == "0x1"
     finally:
         await runner.cleanup()
+
+
+async def test_silent_connections_cannot_pile_up():
+    node = Node()
+    limits = dataclasses.replace(FAST_LIMITS, max_peers=2, handshake_timeout=5.0)
+    async with network([node], limits=limits) as net, aiohttp.ClientSession() as session:
+        silent = [await session.ws_connect(net.servers[0].url) for _ in range(16)]
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await session.ws_connect(net.servers[0].url)
+        assert refused.value.status == 503
+        for ws in silent:
+            await ws.close()

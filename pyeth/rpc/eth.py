@@ -146,8 +146,12 @@ def chain_id(ctx: RpcContext) -> str:
 
 
 @METHODS.method("eth_syncing")
-def syncing(ctx: RpcContext) -> bool:
-    return False
+def syncing(ctx: RpcContext) -> bool | dict[str, str]:
+    progress = None if ctx.node.network is None else ctx.node.network.sync_progress()
+    if progress is None:
+        return False
+    start, current, highest = progress
+    return {"startingBlock": q(start), "currentBlock": q(current), "highestBlock": q(highest)}
 
 
 @METHODS.method("eth_blockNumber")

@@ -1,4 +1,4 @@
-"""The net_ namespace: network id, listening, peer count (a dev node has no peers)."""
+"""The net_ namespace: network id, listening, peer count (0 without p2p)."""
 
 from pyeth.rpc.api import Namespace, RpcContext
 
@@ -17,4 +17,5 @@ def listening(ctx: RpcContext) -> bool:
 
 @METHODS.method("net_peerCount")
 def peer_count(ctx: RpcContext) -> str:
-    return "0x0"
+    network = ctx.node.network
+    return hex(0 if network is None else network.peer_count())

@@ -87,12 +87,12 @@ def fork_rules(fork: str, blob: BlobParams | None = None) -> ForkRules:
     """
     rules = FORKS.get(fork)
     if rules is None:
-        if fork not in FORK_ORDER or FORK_ORDER.index(fork) <= FORK_ORDER.index("BPO1"):
+        newest = max(FORKS, key=FORK_ORDER.index)
+        if fork not in FORK_ORDER or FORK_ORDER.index(fork) < FORK_ORDER.index(newest):
             raise ValueError(f"fork {fork} is not one pyeth runs (it runs {', '.join(FORKS)})")
         if blob is None:
             raise ValueError(f"fork {fork} changes only the blob schedule, and none is given")
-        previous = max(FORKS, key=FORK_ORDER.index)
-        rules = FORKS[previous].with_changes(fork)
+        rules = FORKS[newest].with_changes(fork)
     if blob is not None:
         rules = rules.with_blob_schedule(blob.target, blob.max, blob.update_fraction)
     return rules

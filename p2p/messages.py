@@ -25,6 +25,7 @@ This module does no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -417,7 +418,7 @@ def _disconnect(item: Any) -> Disconnect:
     return Disconnect(raw.decode("utf-8", errors="replace"))
 
 
-_DECODERS: Final = {
+_DECODERS: Final[dict[int, Callable[[Any], Message]]] = {
     STATUS: _status,
     NEW_BLOCK_HASHES: _new_block_hashes,
     TRANSACTIONS: _transactions,

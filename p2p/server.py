@@ -134,7 +134,7 @@ class Network:
         self._fetching: set[bytes] = set()
         self._handshakes = 0
         self._client: aiohttp.ClientSession | None = None
-        self._unsubscribe: list[Callable] = []
+        self._unsubscribe: list[Callable[[], None]] = []
 
     # --- identity ---------------------------------------------------------------------------
 
@@ -468,7 +468,7 @@ class Network:
                 f"{len(transactions)} transactions in one message, "
                 f"at most {self.limits.max_transactions}"
             )
-        for index, raw in enumerate(transactions):
+        for raw in transactions:
             tx_hash = keccak256(raw)
             peer.known_transactions.add(tx_hash)
             if not self.seen_transactions.add(tx_hash) or tx_hash in self.node.pool:
@@ -481,8 +481,8 @@ class Network:
                 continue  # known, underpriced, nonce used...: normal in gossip
             except InvalidBlock:
                 continue  # automine could not seal it; the pool keeps or drops it
-            if index % 64 == 63:
-                await asyncio.sleep(0)  # bounded work between looks at the event loop
+            # One transaction (and under automine its block) at a time, then the event loop.
+            await asyncio.sleep(0)
 
     # --- serving ----------------------------------------------------------------------------
 

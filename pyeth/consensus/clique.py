@@ -29,7 +29,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Final
+from typing import Any, Final
 
 from pyeth.chain import Chain, InvalidGenesis, build_block
 from pyeth.chain.blocks import EMPTY_OMMERS_HASH
@@ -561,7 +561,7 @@ class CliqueSigner:
     async def _wait(self, wake: asyncio.Event, seconds: float | None) -> bool:
         """Wait for `wake` or `seconds` (forever if None); True if woken."""
         waiter = asyncio.ensure_future(wake.wait())
-        tasks: set[asyncio.Future[object]] = {waiter}
+        tasks: set[asyncio.Future[Any]] = {waiter}
         if seconds is not None:
             tasks.add(asyncio.ensure_future(self.sleep(seconds)))
         try:

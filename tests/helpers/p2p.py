@@ -5,12 +5,17 @@ ports, a Clique genesis for N signers, a clock that runs faster than the wall cl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import json
+import random
+import socket
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 
@@ -203,3 +208,45 @@ class RawPeer:
             await self.ws.close()
         if self.session is not None:
             await self.session.close()
+
+
+# PROCESSES (pyeth devnet and pyeth node as users run them)
+
+
+def free_base_port(nodes: int = 3) -> int:
+    """A base port whose RPC (P+i) and p2p (P+100+i) ports are all free."""
+    for _ in range(50):
+        base = random.randrange(20000, 50000)
+        ports = [base + i for i in range(nodes)] + [base + 100 + i for i in range(nodes)]
+        try:
+            for port in ports:
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free ports")
+
+
+def rpc(port: int, method: str, *params: Any) -> Any:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/", body.encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        answer = json.loads(response.read())
+    if "error" in answer:
+        raise AssertionError(f"{method}: {answer['error']}")
+    return answer["result"]
+
+
+def wait_for(condition, timeout: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(OSError, AssertionError):
+            result = condition()
+            if result:
+                return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)

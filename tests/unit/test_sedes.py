@@ -53,6 +53,37 @@ def test_decode_inverts_encode(item):
     assert decode(encode(item)) == item
 
 
+@given(rlp_items)
+def test_encode_agrees_with_the_rlp_package(item):
+    assert encode(item) == rlp.encode(item)
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        (b"", "80"),
+        (b"\x00", "00"),
+        (b"\x7f", "7f"),
+        (b"\x80", "8180"),
+        (b"a" * 55, "b7" + "61" * 55),
+        (b"a" * 56, "b838" + "61" * 56),
+        (b"a" * 256, "b90100" + "61" * 256),
+        ([], "c0"),
+        ((b"\x01", bytearray(b"\x02")), "c20102"),
+        ([[], [[]]], "c3c0c1c0"),
+        ([b"a" * 55], "f838b7" + "61" * 55),
+    ],
+)
+def test_encode_lengths_at_the_boundaries(item, expected):
+    assert encode(item).hex() == expected
+
+
+@pytest.mark.parametrize("item", [1, "text", [b"", None]])
+def test_encode_refuses_what_is_not_bytes_or_lists(item):
+    with pytest.raises(ValueError, match="cannot RLP-encode"):
+        encode(item)
+
+
 @given(st.binary(max_size=64))
 def test_decode_agrees_with_the_rlp_package(data):
     try:

@@ -14,7 +14,7 @@ This module knows no transaction types, and no fork rules beyond which header fi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 from pyeth.errors import DecodingError
@@ -478,11 +478,18 @@ class BlockHeader:
     excess_blob_gas: int | None = None  # Cancun
     parent_beacon_block_root: bytes | None = None  # Cancun
     requests_hash: bytes | None = None  # Prague (EIP-7685)
+    # The hash, computed on first use (the header is frozen); `dataclasses.replace` starts
+    # the copy without it.
+    _hash: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def hash(self) -> bytes:
         """The block hash: keccak256 of the RLP header."""
-        return keccak256(encode(self, HEADER))
+        block_hash = self._hash
+        if block_hash is None:
+            block_hash = keccak256(encode(self, HEADER))
+            object.__setattr__(self, "_hash", block_hash)
+        return block_hash
 
 
 HEADER: Final = Record(

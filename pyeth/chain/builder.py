@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from pyeth.chain.blocks import EMPTY_OMMERS_HASH, Block, transactions_root, withdrawals_root
-from pyeth.chain.chain import Chain
+from pyeth.chain.chain import Chain, _LazyHashes
 from pyeth.chain.processing import BlockExecution, BlockResult
 from pyeth.chain.receipts import EMPTY_BLOOM
 from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
@@ -87,7 +87,8 @@ def build_block(
         excess_blob_gas=calc_excess_blob_gas(parent, rules),
         parent_beacon_block_root=parent_beacon_block_root,
     )
-    hashes = chain.ancestor_hashes(parent_hash, parent.number)
+    # Read from the database only if a transaction runs BLOCKHASH (256 rows a block otherwise).
+    hashes = _LazyHashes(chain, parent_hash, parent.number)
     state = chain.take_state(parent.state_root)
     execution = BlockExecution(
         state,

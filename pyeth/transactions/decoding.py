@@ -46,7 +46,9 @@ def decode_transaction(raw: bytes) -> Transaction:
         raise DecodingError(f"{what}: {exc}") from None
     if cls is BlobTransaction and _is_network_form(item):
         raise DecodingError(f"{what}: network form with blobs and proofs; expected the bare form")
-    return cls(*deserialize_fields(item, cls.FIELDS, what))
+    tx = cls(*deserialize_fields(item, cls.FIELDS, what))
+    tx._cache["rlp"] = bytes(raw)  # canonical: what encode_transaction would make
+    return tx
 
 
 def _is_network_form(item: object) -> bool:

@@ -328,6 +328,14 @@ TRANSACTION_TYPES: Final[dict[int, type[TypedTransaction]]] = {
 
 
 def encode_transaction(tx: Transaction) -> bytes:
-    """The wire form: the RLP list for legacy, `type byte || RLP list` for typed transactions."""
-    payload = encode(serialize_fields(tx, tx.FIELDS))
-    return payload if tx.TYPE == 0 else bytes([tx.TYPE]) + payload
+    """The wire form: the RLP list for legacy, `type byte || RLP list` for typed transactions.
+
+    Kept in the transaction's cache: a transaction is encoded for its hash, its block's
+    transactions root and the stored block body (`decode_transaction` fills it in from the
+    bytes it decoded).
+    """
+    encoded = tx._cache.get("rlp")
+    if encoded is None:
+        payload = encode(serialize_fields(tx, tx.FIELDS))
+        encoded = tx._cache["rlp"] = payload if tx.TYPE == 0 else bytes([tx.TYPE]) + payload
+    return encoded

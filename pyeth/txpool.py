@@ -105,8 +105,13 @@ class TxPool:
         return self._by_hash.get(tx_hash)
 
     def head_state(self) -> State:
-        """A read-only state at the chain's head, kept while the head stays."""
+        """A read-only state at the chain's head: the chain's own post-state of the head while
+        it keeps one (the senders' accounts are loaded there already), else one of our own,
+        kept while the head stays. Not to be held across a block being built."""
         root = self.chain.head.state_root
+        kept = self.chain.kept_state(root)
+        if kept is not None:
+            return kept
         if self._state is None or self._state_root != root:
             self._state = self.chain.head_state()
             self._state_root = root

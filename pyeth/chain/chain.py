@@ -216,6 +216,12 @@ class Chain:
         state = self._states.pop(state_root, None)
         return State.at_root(self.store.nodes, state_root) if state is None else state
 
+    def kept_state(self, state_root: bytes) -> State | None:
+        """The post-state at `state_root` if the cache holds it (a recent block's), with its
+        accounts loaded, else None. For reading right away only: do not change it, and do not
+        hold on to it, since building the next block takes it and changes it."""
+        return self._states.get(state_root)
+
     def head_state(self) -> State:
         """A fresh state at the head, for reading."""
         return self.state_at(self._head.state_root)

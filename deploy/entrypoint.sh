@@ -11,7 +11,8 @@
 #   HOST          address to listen on, RPC and p2p (default 0.0.0.0; 127.0.0.1 on the host net)
 #   RPC_PORT      JSON-RPC port (default 8545); P2P_PORT p2p port (default 30303)
 #   BOOTNODES     comma-separated ws://HOST:PORT/p2p
-#   DATA          where genesis, keys and chain live (default /data)
+#   DATA          where genesis and keys (devnet-<name>) and the chain (chain-<name>) live
+#                 (default /data)
 #
 # The genesis and the signer keys are derived from the public dev mnemonic, so every container
 # computes the same ones: a development network only. Arguments are passed on to `pyeth node`.
@@ -32,17 +33,20 @@ if [ -z "${SIGNER_INDEX:-}" ] && [ -n "${POD_NAME:-}" ]; then
     SIGNER_INDEX="${POD_NAME##*-}"
 fi
 
-pyeth devnet --nodes "$NODES" --period "$PERIOD" --chain-id "$CHAIN_ID" \
-    --init-only --datadir "$DATA/devnet" >/dev/null
-
 NAME="${SIGNER_INDEX:-bootnode}"
-set -- --genesis "$DATA/devnet/genesis.json" \
+# Each container writes its own copy of the (deterministic) genesis and keys: replicas that share
+# a volume must not write one file at once while another reads it.
+INIT="$DATA/devnet-$NAME"
+pyeth devnet --nodes "$NODES" --period "$PERIOD" --chain-id "$CHAIN_ID" \
+    --init-only --datadir "$INIT" >/dev/null
+
+set -- --genesis "$INIT/genesis.json" \
     --datadir "$DATA/chain-$NAME" \
     --host "$HOST" --port "$RPC_PORT" \
     --p2p-host "$HOST" --p2p-port "$P2P_PORT" \
     "$@"
 if [ -n "${SIGNER_INDEX:-}" ]; then
-    set -- --signer "$DATA/devnet/keys/signer-$SIGNER_INDEX.key" "$@"
+    set -- --signer "$INIT/keys/signer-$SIGNER_INDEX.key" "$@"
 fi
 if [ -n "${BOOTNODES:-}" ]; then
     set -- --bootnodes "$BOOTNODES" "$@"

@@ -1,8 +1,8 @@
-"""The deployment files, checked without Docker or Kubernetes (neither runs here): the stack
-file and the manifests parse, every flag the container entrypoint passes exists in
+"""The deployment files, checked without Docker or Kubernetes (the default run starts neither):
+the stack file and the manifests parse, every flag the container entrypoint passes exists in
 `pyeth node --help` / `pyeth devnet --help`, every variable they set is one the entrypoint
-reads, and their ports agree with each other and with the image. deploy/test-swarm.sh runs the
-stack for real (opt-in, as root)."""
+reads, and their ports agree with each other, with the image and with deploy/test-swarm.sh,
+which runs the stack for real (opt-in, as root: a private dockerd and a single-node swarm)."""
 
 from __future__ import annotations
 
@@ -133,3 +133,27 @@ def test_the_image_matches():
     assert 'P2P_PORT="${P2P_PORT:-30303}"' in ENTRYPOINT
     for script in ("entrypoint.sh", "healthcheck.py"):
         assert f"deploy/{script}" in DOCKERFILE
+
+
+def test_the_swarm_script_checks_the_stacks_ports():
+    script = (DEPLOY / "test-swarm.sh").read_text()
+    stack = load("stack.yml")
+    boot = stack["services"]["bootnode"]["environment"]
+    signer = stack["services"]["signer"]["environment"]
+    replicas = stack["services"]["signer"]["deploy"]["replicas"]
+
+    def ports(key: str) -> list[int]:
+        return [int(signer[key].replace("{{.Task.Slot}}", str(s))) for s in range(1, replicas + 1)]
+
+    def array(name: str) -> list[int]:
+        return [
+            int(p) for p in re.search(rf"^{name}=\(([0-9 ]+)\)$", script, re.M).group(1).split()
+        ]
+
+    assert re.search(rf"^BOOT_RPC={boot['RPC_PORT']}$", script, re.M)
+    assert array("SIGNER_RPCS") == ports("RPC_PORT")
+    assert array("P2P_PORTS") == [int(boot["P2P_PORT"]), *ports("P2P_PORT")]
+    # Loopback only: the swarm is told so, and the script talks to nothing but 127.0.0.1.
+    assert "--advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:2377" in script
+    hosts = set(re.findall(r"(?:https?|ws)://([0-9a-z.-]+)[:/]", script))
+    assert hosts <= {"127.0.0.1", "deb.debian.org"}  # the Debian mirror is debootstrap's

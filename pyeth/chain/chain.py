@@ -42,6 +42,7 @@ from pyeth.state import State
 BLOCKHASH_WINDOW: Final = 256
 HEADER_CACHE_SIZE: Final = 1024
 STATE_CACHE_SIZE: Final = 4  # post-states kept in memory, by state root, for the next block
+BLOCK_CACHE_SIZE: Final = 64  # recent blocks and receipts kept decoded (receipt lookups, logs)
 STATE_CACHE_MAX_ACCOUNTS: Final = 250_000  # a bigger cached state is dropped, not kept
 
 
@@ -85,6 +86,7 @@ class Chain:
         self.consensus = consensus
         self._headers: OrderedDict[bytes, BlockHeader] = OrderedDict()
         self._states: OrderedDict[bytes, State] = OrderedDict()
+        self._blocks: OrderedDict[bytes, BlockWithReceipts] = OrderedDict()
         self._subscribers: list[Callable[[ChainEvent], None]] = []
         stored_genesis = store.get_canonical(0)
         if stored_genesis is None:
@@ -182,6 +184,9 @@ class Chain:
         return block_hash in self._headers or self.store.has_header(block_hash)
 
     def get_block(self, block_hash: bytes) -> Block | None:
+        kept = self._blocks.get(block_hash)
+        if kept is not None:
+            return kept.block
         header = self.get_header(block_hash)
         body = self.store.get_body(block_hash)
         if header is None or body is None:
@@ -197,6 +202,9 @@ class Chain:
         return None if block_hash is None else self.get_block(block_hash)
 
     def get_receipts(self, block_hash: bytes) -> tuple[Receipt, ...] | None:
+        kept = self._blocks.get(block_hash)
+        if kept is not None:
+            return kept.receipts
         raw = self.store.get_receipts(block_hash)
         if raw is None:
             return None
@@ -298,6 +306,10 @@ class Chain:
         )
         event = self._commit(block, parent, state, result)
         self._remember_header(block_hash, header)
+        # Just sealed or received: the block its receipts are asked for next.
+        self._blocks[block_hash] = BlockWithReceipts(block, tuple(result.receipts))
+        if len(self._blocks) > BLOCK_CACHE_SIZE:
+            self._blocks.popitem(last=False)
         if len(state.accounts()) <= STATE_CACHE_MAX_ACCOUNTS:
             self._states[header.state_root] = state
             if len(self._states) > STATE_CACHE_SIZE:

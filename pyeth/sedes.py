@@ -478,16 +478,26 @@ class BlockHeader:
     excess_blob_gas: int | None = None  # Cancun
     parent_beacon_block_root: bytes | None = None  # Cancun
     requests_hash: bytes | None = None  # Prague (EIP-7685)
-    # The hash, computed on first use (the header is frozen); `dataclasses.replace` starts
-    # the copy without it.
+    # The RLP and the hash, computed on first use (the header is frozen);
+    # `dataclasses.replace` starts the copy without them.
+    _rlp: bytes | None = field(default=None, init=False, repr=False, compare=False)
     _hash: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def rlp(self) -> bytes:
+        """The RLP header."""
+        encoded = self._rlp
+        if encoded is None:
+            encoded = encode(self, HEADER)
+            object.__setattr__(self, "_rlp", encoded)
+        return encoded
 
     @property
     def hash(self) -> bytes:
         """The block hash: keccak256 of the RLP header."""
         block_hash = self._hash
         if block_hash is None:
-            block_hash = keccak256(encode(self, HEADER))
+            block_hash = keccak256(self.rlp)
             object.__setattr__(self, "_hash", block_hash)
         return block_hash
 

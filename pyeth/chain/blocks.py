@@ -19,6 +19,7 @@ from pyeth.hashing import keccak256
 from pyeth.sedes import HEADER, WITHDRAWAL, BlockHeader, Withdrawal, decode, encode
 from pyeth.transactions import Transaction, decode_transaction, encode_transaction
 from pyeth.trie import trie_root
+from pyeth.trie.nodes import rlp_list
 
 EMPTY_OMMERS_HASH: Final = keccak256(encode([]))  # keccak256(rlp([]))
 
@@ -39,7 +40,12 @@ class Block:
     @cached_property
     def hash(self) -> bytes:
         """keccak256 of the RLP header."""
-        return keccak256(self.header_rlp or encode(self.header, HEADER))
+        return keccak256(self.header_rlp) if self.header_rlp else self.header.hash
+
+    @cached_property
+    def body_rlp(self) -> bytes:
+        """The RLP of the body, as stored (`encode_body`)."""
+        return encode(encode_body(self))
 
     @cached_property
     def encoded_transactions(self) -> tuple[bytes, ...]:
@@ -73,8 +79,11 @@ def encode_body(block: Block) -> list[Any]:
 
 
 def encode_block(block: Block) -> bytes:
-    """The block's wire form: rlp([header, transactions, ommers, withdrawals])."""
-    return encode([HEADER.serialize(block.header), *encode_body(block)])
+    """The block's wire form: rlp([header, transactions, ommers, withdrawals]), made from the
+    header's and the body's RLP."""
+    body = block.body_rlp
+    prefix = 1 if body[0] <= 0xF7 else 1 + body[0] - 0xF7  # the body list's own length prefix
+    return rlp_list((block.header_rlp or block.header.rlp) + body[prefix:])
 
 
 def decode_block(data: bytes) -> Block:

@@ -336,9 +336,9 @@ class Chain:
                 header.number,
                 header.parent_hash,
                 score,
-                block.header_rlp or encode(header, HEADER),
+                block.header_rlp or header.rlp,
             )
-            store.put_body(block_hash, encode(encode_body(block)))
+            store.put_body(block_hash, block.body_rlp)
             store.put_receipts(block_hash, encode(result.encoded_receipts()))
             candidate = Tip(block_hash, header.number, score)
             head_score = store.get_score(self._head_hash)

@@ -1,136 +1,35 @@
-"""`pyeth statetest PATH...`: run GeneralStateTests fixtures, like geth's `evm statetest`.
+"""`pyeth statetest PATH...`: run state-test fixtures (ethereum/tests GeneralStateTests or EEST
+state tests), like geth's `evm statetest`.
 
-For people: a progress line and a per-folder summary on stderr. With `--json`: one JSON array of
-`{"name", "fork", "pass", "stateRoot", "error"}` objects on stdout. Exit status 0 only when every
-case passed. Files run in parallel worker processes (`--workers`).
+For people: a progress line and per-folder and per-fork summaries. With `--json`: one JSON array
+of `{"name", "fork", "pass", "stateRoot", "error"}` objects on stdout. Exit status 0 only when
+every case passed. Files run in parallel worker processes (`--workers`). `--fork` (repeatable)
+selects forks; by default every fork the file has that pyeth implements, the others are listed
+as skipped.
 """
 
 import argparse
-import json
-import os
-import sys
-import time
-from collections import Counter, defaultdict
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from pathlib import Path
 
+from pyeth.cli.fixtures import add_common_arguments, run_command
 from pyeth.testing.statetests import CaseResult, run_file
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = commands.add_parser(
         "statetest",
-        help="run GeneralStateTests fixtures (files or folders)",
+        help="run state-test fixtures (files or folders)",
         description="Run state-test fixtures and compare post-state roots and logs.",
     )
-    parser.add_argument(
-        "paths", nargs="+", type=Path, metavar="PATH", help="fixture file or folder"
-    )
-    parser.add_argument(
-        "--fork",
-        action="append",
-        metavar="NAME",
-        help="run only this fork's entries (repeatable; default: every fork the file has)",
-    )
-    parser.add_argument("--run", metavar="TEXT", help="only tests whose name contains TEXT")
-    parser.add_argument("--json", action="store_true", help="print a JSON array of results")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=os.cpu_count() or 1,
-        help="parallel worker processes (default: CPU count)",
+    add_common_arguments(
+        parser, "run only this fork's entries (repeatable; default: every fork the file has)"
     )
     parser.set_defaults(handler=handle)
 
 
-def fixture_files(paths: list[Path]) -> list[Path]:
-    """Every .json file under the given files and folders, in a stable order."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(path.rglob("*.json")))
-        elif path.exists():
-            files.append(path)
-        else:
-            raise FileNotFoundError(f"no such file or folder: {path}")
-    return files
-
-
-FileResults = tuple[Path, list[CaseResult], Counter[str]]
-
-
-def _run_one(job: tuple[Path, list[str] | None, str | None]) -> FileResults:
-    path, forks, name_filter = job
-    try:
-        return (path, *run_file(path, forks, name_filter))
-    except (OSError, ValueError, KeyError) as exc:  # unreadable or malformed fixture file
-        failure = CaseResult(path.name, ",".join(forks or ["*"]), False, "", f"cannot run: {exc}")
-        return path, [failure], Counter()
-
-
-def run_files(
-    files: list[Path], forks: list[str] | None, name_filter: str | None, workers: int
-) -> Iterator[FileResults]:
-    """Results per file in the order they finish (in parallel when workers > 1)."""
-    jobs = [(path, forks, name_filter) for path in files]
-    if workers <= 1 or len(files) == 1:
-        yield from map(_run_one, jobs)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_run_one, job) for job in jobs]
-        for future in as_completed(futures):
-            yield future.result()
+def cannot_run(file_name: str, forks: str, error: str) -> CaseResult:
+    """The failed result of a fixture file that cannot be read or is not a state test."""
+    return CaseResult(file_name, forks, False, "", error)
 
 
 def handle(args: argparse.Namespace) -> int:
-    try:
-        files = fixture_files(args.paths)
-    except FileNotFoundError as exc:
-        print(f"pyeth statetest: {exc}", file=sys.stderr)
-        return 2
-    results: list[CaseResult] = []
-    skipped: Counter[str] = Counter()
-    per_folder: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    started = time.monotonic()
-    show_progress = sys.stderr.isatty() or not args.json
-    for done, (path, file_results, file_skipped) in enumerate(
-        run_files(files, args.fork, args.run, args.workers), 1
-    ):
-        results.extend(file_results)
-        skipped.update(file_skipped)
-        tally = per_folder[str(path.parent)]
-        tally[0] += sum(r.passed for r in file_results)
-        tally[1] += len(file_results)
-        if not args.json:
-            for result in file_results:
-                if not result.passed:
-                    print(f"FAIL {path}: {result.name}: {result.error}", file=sys.stderr)
-        if show_progress:
-            passed = sum(r.passed for r in results)
-            print(
-                f"\r[{done}/{len(files)} files] {passed}/{len(results)} cases passed "
-                f"({time.monotonic() - started:.0f}s)",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
-    if show_progress:
-        print(file=sys.stderr)
-    if args.json:
-        json.dump([r.to_json() for r in results], sys.stdout, indent=1)
-        print()
-    else:
-        for folder, (passed, total) in sorted(per_folder.items()):
-            print(f"{passed:6d}/{total:<6d} {folder}")
-        by_fork = Counter(r.fork for r in results)
-        for fork, total in sorted(by_fork.items()):
-            passed = sum(r.passed for r in results if r.fork == fork)
-            print(f"{passed:6d}/{total:<6d} {fork}")
-        passed = sum(r.passed for r in results)
-        elapsed = time.monotonic() - started
-        print(f"{passed}/{len(results)} passed in {elapsed:.1f}s")
-    if skipped:
-        forks = ", ".join(f"{fork} ({count})" for fork, count in sorted(skipped.items()))
-        print(f"skipped, fork not implemented by pyeth: {forks}", file=sys.stderr)
-    return 0 if all(r.passed for r in results) else 1
+    return run_command(args, "statetest", "cases", run_file, cannot_run)

@@ -224,9 +224,12 @@ def iter_cases(
     network)."""
     with open(path) as handle:
         fixture = json.load(handle)
+    if not isinstance(fixture, dict):
+        raise ValueError("a blockchain-test file holds a JSON object of tests")
     for name, test in fixture.items():
-        if not isinstance(test, dict) or "network" not in test:
-            continue
+        missing = [key for key in ("network", "genesisBlockHeader", "blocks") if key not in test]
+        if missing:
+            raise ValueError(f"test {name!r} is not a blockchain test: no {', '.join(missing)}")
         if networks is None or test["network"] in networks:
             yield name, test
 

@@ -1,12 +1,15 @@
-"""The chain's database: one SQLite file (or a private in-memory database) holding trie nodes and
+"""The chain's database: one SQLite file (or a private temporary one) holding trie nodes and
 code, headers, bodies, receipts, the canonical number index, the transaction-hash index and the
 head.
 
 Every write happens inside `transaction()`, which the chain opens once per imported block: the
 block, its state, its receipts and any change of head commit together or not at all. The file is
 in WAL mode with `synchronous=NORMAL`: a killed process leaves the last committed block intact
-(a power cut may lose the last few commits, never consistency). This module stores bytes under
-keys; it decodes nothing and knows no validity rule.
+(a power cut may lose the last few commits, never consistency). Without a file (a dev node "in
+memory") SQLite's private temporary database is used: it lives in the page cache and spills
+to an anonymous temporary file beyond it, so the process's memory stays flat however long the
+chain grows (":memory:" grew by about 7 MiB per 1,000 blocks), and it is gone when closed.
+This module stores bytes under keys; it decodes nothing and knows no validity rule.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pyeth.db.sqlite import SqliteNodeStore
 
 SCHEMA_VERSION: Final = 1
 DATABASE_FILE: Final = "chain.sqlite"
+TEMPORARY_CACHE_KIB: Final = 16 * 1024  # page cache of the temporary database (no datadir)
 
 _SCHEMA: Final = (
     """CREATE TABLE IF NOT EXISTS headers (
@@ -41,18 +45,24 @@ class ChainStore:
     """Typed access to the chain's tables over one sqlite3 connection.
 
     Args:
-        path: the database file, or None for a private in-memory database.
+        path: the database file, or None for a private temporary database.
     """
 
     def __init__(self, path: str | Path | None = None) -> None:
-        target = ":memory:" if path is None else str(path)
+        target = "" if path is None else str(path)  # "": SQLite's private temporary database
         # Autocommit mode: transactions are exactly the BEGIN/COMMIT pairs of `transaction()`.
         self.connection = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
         self.path = None if path is None else Path(path)
         if path is not None:
             self.connection.execute("PRAGMA journal_mode=WAL")
             self.connection.execute("PRAGMA synchronous=NORMAL")
-        self.connection.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache
+            self.connection.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache
+        else:
+            # Nothing to survive a crash: the rollback journal in memory, no syncs, and a page
+            # cache that bounds the process's memory.
+            self.connection.execute("PRAGMA journal_mode=MEMORY")
+            self.connection.execute("PRAGMA synchronous=OFF")
+            self.connection.execute(f"PRAGMA cache_size=-{TEMPORARY_CACHE_KIB}")
         for statement in _SCHEMA:
             self.connection.execute(statement)
         self.nodes = BufferedNodeStore(SqliteNodeStore(self.connection))

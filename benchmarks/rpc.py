@@ -1,13 +1,23 @@
-"""Dev-node throughput over JSON-RPC: ETH and ERC-20 transfers mined per second through
-eth_sendRawTransaction with automine (one connection, then 8 concurrent senders; pre-signed;
-every receipt and the final balances checked), eth_call and eth_getBalance per second, and the
-node's resident memory after the run.
+"""Dev-node throughput over JSON-RPC, pyeth beside anvil in one run: ETH and ERC-20 transfers
+mined per second through eth_sendRawTransaction with automine (one connection, then 8
+concurrent senders; pre-signed; every receipt's status and the final balances checked),
+eth_call and eth_getBalance per second, and the node's resident memory after 10,000
+transactions and again after 5,000 more (it should stay flat).
 
-    python -m benchmarks.rpc                      # starts `pyeth node` on a free port
-    python -m benchmarks.rpc --anvil PATH/anvil   # the same against anvil, for comparison
+    python -m benchmarks.rpc                      # pyeth, and anvil if tests/clients has it
+    python -m benchmarks.rpc --nodes pyeth        # pyeth only
+    python -m benchmarks.rpc --anvil PATH/anvil --json results.json
     python -m benchmarks.rpc --url http://127.0.0.1:8545   # a node already running
 
-The node must have the standard test mnemonic's accounts funded (both do by default).
+Each node is started on a free port, measured, and stopped before the next starts, with the
+same pre-signed transactions. A phase whose transactions are not all mined within
+`--stall-seconds` of the last receipt counts as a stall: its rate is reported as "stall" and
+the rest of that node's run goes on with fresh nonces. The load average of the machine is
+printed with the table: on a shared machine it says how much the numbers can be trusted.
+
+Run it with `-m` from the repository root: `python benchmarks/rpc.py` would put `benchmarks/`
+on the path first, where `evm.py` hides the `evm` package. The node must have the standard
+test mnemonic's accounts funded (both do by default).
 """
 
 from __future__ import annotations
@@ -15,10 +25,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +41,17 @@ from pyeth.accounts import derive_accounts
 from pyeth.hashing import keccak256
 from pyeth.transactions import FeeMarketTransaction, encode_transaction, sign_transaction
 
-TOKEN = json.loads((Path(__file__).parents[1] / "tests/rpc/contracts/Token.json").read_text())
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = json.loads((ROOT / "tests/rpc/contracts/Token.json").read_text())
+DEFAULT_ANVIL = ROOT / "tests/clients/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 ACCOUNTS = derive_accounts()
 GWEI = 10**9
 SINK = bytes.fromhex("000000000000000000000000000000000000beef")
+STALL = float("nan")  # a rate that stalled
+
+
+class Stall(Exception):
+    """Transactions were sent but not all mined in time."""
 
 
 class Client:
@@ -51,7 +70,7 @@ class Client:
         return body["result"]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -77,17 +96,31 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def signed(sender: int, nonce: int, to: bytes, data: bytes, gas: int, chain_id: int) -> str:
     tx = FeeMarketTransaction(chain_id, nonce, GWEI, 200 * GWEI, gas, to, 0 if data else 1, data)
-    return (
-        "0x"
-        + encode_transaction(sign_transaction(tx, ACCOUNTS[sender].private_key, chain_id)).hex()
-    )
+    raw = encode_transaction(sign_transaction(tx, ACCOUNTS[sender].private_key, chain_id))
+    return "0x" + raw.hex()
 
 
-async def send_all(clients: list[Client], batches: list[list[str]]) -> tuple[float, list[str]]:
-    """Send each batch in order on its own connection, all batches at once; the time until every
-    receipt was read back."""
+async def send_all(
+    clients: list[Client], batches: list[list[str]], stall_seconds: float
+) -> tuple[float, list[str]]:
+    """Send each batch in order on its own connection, all batches at once; the time until
+    every receipt was read back (each checked for status 1).
+
+    Raises:
+        Stall: some were still not mined `stall_seconds` after the last one that was.
+    """
 
     async def run(client: Client, raws: list[str]) -> list[str]:
         hashes = []
@@ -99,9 +132,13 @@ async def send_all(clients: list[Client], batches: list[list[str]]) -> tuple[flo
     results = await asyncio.gather(*(run(c, b) for c, b in zip(clients, batches, strict=True)))
     hashes = [h for batch in results for h in batch]
     pending = list(hashes)
+    progress = time.monotonic()
     while pending:  # automine: normally all there already
         receipts = await asyncio.gather(
-            *(clients[0].call("eth_getTransactionReceipt", h) for h in pending)
+            *(
+                clients[i % len(clients)].call("eth_getTransactionReceipt", h)
+                for i, h in enumerate(pending)
+            )
         )
         missing = []
         for tx_hash, receipt in zip(pending, receipts, strict=True):
@@ -109,6 +146,10 @@ async def send_all(clients: list[Client], batches: list[list[str]]) -> tuple[flo
                 missing.append(tx_hash)
             elif receipt["status"] != "0x1":
                 raise RuntimeError(f"transaction {tx_hash} failed")
+        if len(missing) < len(pending):
+            progress = time.monotonic()
+        elif time.monotonic() - progress > stall_seconds:
+            raise Stall(f"{len(missing)} of {len(hashes)} not mined after {stall_seconds:g} s")
         pending = missing
         if pending:
             await asyncio.sleep(0.05)
@@ -130,140 +171,267 @@ async def rate(clients: list[Client], method: str, params: list[Any], seconds: f
     return count / (time.perf_counter() - start_time)
 
 
-async def bench(url: str, transfers: int, senders: int, seconds: float) -> dict[str, float]:
-    out: dict[str, float] = {}
-    sessions = [
-        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) for _ in range(senders)
-    ]
-    try:
-        clients = [Client(s, url) for s in sessions]
-        main = clients[0]
-        chain_id = int(await main.call("eth_chainId"), 16)
-        nonces = [
-            int(await main.call("eth_getTransactionCount", "0x" + a.address.hex(), "latest"), 16)
+@dataclass
+class Settings:
+    transfers: int = 800  # per transfer phase
+    senders: int = 8
+    seconds: float = 3.0  # per query-rate phase
+    total: int = 10_000  # transactions before the first RSS reading
+    after: int = 5_000  # more transactions before the second
+    stall_seconds: float = 30.0
+    warmup: int = 100  # untimed ETH transfers first, from the last account
+
+
+class Bench:
+    """One node's run: phases in order, results by row name, stalls noted."""
+
+    def __init__(self, url: str, settings: Settings, pid: int | None) -> None:
+        self.url = url
+        self.settings = settings
+        self.pid = pid
+        self.out: dict[str, float] = {}
+        self.notes: list[str] = []
+        self.sent = 0
+        self.sink_expected = 0
+        self.tokens_expected = 0
+        self.token = b""
+
+    async def run(self) -> dict[str, float]:
+        senders = self.settings.senders
+        sessions = [
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) for _ in range(senders)
+        ]
+        try:
+            self.clients = [Client(s, self.url) for s in sessions]
+            self.main = self.clients[0]
+            self.chain_id = int(await self.main.call("eth_chainId"), 16)
+            await self.refresh_nonces()
+            await self.phases()
+        finally:
+            for session in sessions:
+                await session.close()
+        return self.out
+
+    async def refresh_nonces(self) -> None:
+        self.nonces = [
+            int(
+                await self.main.call("eth_getTransactionCount", "0x" + a.address.hex(), "pending"),
+                16,
+            )
             for a in ACCOUNTS
         ]
 
-        def take(sender: int) -> int:
-            nonces[sender] += 1
-            return nonces[sender] - 1
+    def take(self, sender: int) -> int:
+        self.nonces[sender] += 1
+        return self.nonces[sender] - 1
 
-        sink_before = int(await main.call("eth_getBalance", "0x" + SINK.hex(), "latest"), 16)
-        # ETH transfers, one connection.
-        raws = [signed(0, take(0), SINK, b"", 21_000, chain_id) for _ in range(transfers)]
-        elapsed, _ = await send_all([main], [raws])
-        out["eth transfers/s, 1 connection"] = transfers / elapsed
-        # ETH transfers, `senders` connections each with its own account.
-        per = transfers // senders
-        batches = [
-            [signed(1 + i, take(1 + i), SINK, b"", 21_000, chain_id) for _ in range(per)]
-            for i in range(senders)
-        ]
-        elapsed, _ = await send_all(clients, batches)
-        out[f"eth transfers/s, {senders} senders"] = per * senders / elapsed
-        sink_after = int(await main.call("eth_getBalance", "0x" + SINK.hex(), "latest"), 16)
-        assert sink_after - sink_before == transfers + per * senders, "balance mismatch"
+    def eth(self, sender: int) -> str:
+        self.sink_expected += 1
+        return signed(sender, self.take(sender), SINK, b"", 21_000, self.chain_id)
 
-        # ERC-20: deploy, fund the senders, then transfers.
+    def erc20(self, sender: int) -> str:
+        self.tokens_expected += 1
+        data = keccak256(b"transfer(address,uint256)")[:4] + abi_encode(
+            ["address", "uint256"], ["0x" + SINK.hex(), 1]
+        )
+        return signed(sender, self.take(sender), self.token, data, 100_000, self.chain_id)
+
+    async def timed(self, row: str, batches: list[list[str]], cpu_row: str = "") -> None:
+        """Send `batches` (one per connection) and record transactions mined per second, and
+        under `cpu_row` the node's CPU time per transaction (steadier than rates on a busy
+        machine)."""
+        count = sum(len(b) for b in batches)
+        self.sent += count
+        cpu_before = None if self.pid is None else cpu_seconds(self.pid)
+        try:
+            elapsed, _ = await send_all(
+                self.clients[: len(batches)], batches, self.settings.stall_seconds
+            )
+        except Stall as exc:
+            self.out[row] = STALL
+            self.notes.append(f"{row}: {exc}")
+            await self.refresh_nonces()
+            return
+        self.out[row] = count / elapsed
+        if cpu_row and cpu_before is not None and self.pid is not None:
+            self.out[cpu_row] = (cpu_seconds(self.pid) - cpu_before) / count * 1e6
+
+    async def phases(self) -> None:
+        s = self.settings
+        per = s.transfers // s.senders
+        sink = "0x" + SINK.hex()
+        warmup = [self.eth(len(ACCOUNTS) - 1) for _ in range(s.warmup)]
+        self.sent += len(warmup)
+        await send_all([self.main], [warmup], s.stall_seconds)
+        sink_before = int(await self.main.call("eth_getBalance", sink, "latest"), 16)
+        self.sink_expected = 0
+        await self.timed(
+            "ETH transfers/s, 1 connection",
+            [[self.eth(0) for _ in range(s.transfers)]],
+            "node CPU us per ETH transfer, 1 connection",
+        )
+        await self.timed(
+            f"ETH transfers/s, {s.senders} senders",
+            [[self.eth(1 + i) for _ in range(per)] for i in range(s.senders)],
+        )
+        await self.deploy_token()
+        await self.timed(
+            "ERC-20 transfers/s, 1 connection",
+            [[self.erc20(0) for _ in range(s.transfers)]],
+            "node CPU us per ERC-20 transfer, 1 connection",
+        )
+        await self.timed(
+            f"ERC-20 transfers/s, {s.senders} senders",
+            [[self.erc20(1 + i) for _ in range(per)] for i in range(s.senders)],
+        )
+        balance_call = {
+            "to": "0x" + self.token.hex(),
+            "data": "0x"
+            + (keccak256(b"balanceOf(address)")[:4] + abi_encode(["address"], [sink])).hex(),
+        }
+        if not self.notes:  # after a stall the counts are not knowable
+            sink_after = int(await self.main.call("eth_getBalance", sink, "latest"), 16)
+            assert sink_after - sink_before == self.sink_expected, "ETH balance mismatch"
+            tokens = int(await self.main.call("eth_call", balance_call, "latest"), 16)
+            assert tokens == self.tokens_expected, "token balance mismatch"
+        for label, clients in (("1 connection", self.clients[:1]), (f"{s.senders}", self.clients)):
+            suffix = label if label == "1 connection" else f"{label} connections"
+            self.out[f"eth_call/s, {suffix}"] = await rate(
+                clients, "eth_call", [balance_call, "latest"], s.seconds
+            )
+        for label, clients in (("1 connection", self.clients[:1]), (f"{s.senders}", self.clients)):
+            suffix = label if label == "1 connection" else f"{label} connections"
+            self.out[f"eth_getBalance/s, {suffix}"] = await rate(
+                clients, "eth_getBalance", [sink, "latest"], s.seconds
+            )
+        # Memory: up to `total` transactions, then `after` more, ETH transfers by all senders.
+        for row, target in (
+            (f"RSS after {s.total:,} transactions, MiB", s.total),
+            (f"RSS after {s.total + s.after:,} transactions, MiB", s.total + s.after),
+        ):
+            rounds = -(-max(0, target - self.sent) // s.senders)
+            if rounds:
+                batches = [[self.eth(1 + i) for _ in range(rounds)] for i in range(s.senders)]
+                await self.timed(f"ETH transfers/s up to {target:,} transactions", batches)
+            if self.pid is not None:
+                self.out[row] = rss_mib(self.pid)
+
+    async def deploy_token(self) -> None:
         deploy = TOKEN["bytecode"] + abi_encode(["uint256"], [10**30]).hex()
         tx = FeeMarketTransaction(
-            chain_id, take(0), GWEI, 200 * GWEI, 1_000_000, None, 0, bytes.fromhex(deploy[2:])
+            self.chain_id,
+            self.take(0),
+            GWEI,
+            200 * GWEI,
+            1_000_000,
+            None,
+            0,
+            bytes.fromhex(deploy[2:]),
         )
-        raw = (
-            "0x" + encode_transaction(sign_transaction(tx, ACCOUNTS[0].private_key, chain_id)).hex()
-        )
-        tx_hash = await main.call("eth_sendRawTransaction", raw)
-        receipt = None
-        while receipt is None:
-            receipt = await main.call("eth_getTransactionReceipt", tx_hash)
-        token = bytes.fromhex(receipt["contractAddress"][2:])
+        raw = encode_transaction(sign_transaction(tx, ACCOUNTS[0].private_key, self.chain_id))
+        _, (tx_hash,) = await send_all([self.main], [["0x" + raw.hex()]], 30)
+        self.sent += 1
+        receipt = await self.main.call("eth_getTransactionReceipt", tx_hash)
+        self.token = bytes.fromhex(receipt["contractAddress"][2:])
         selector = keccak256(b"transfer(address,uint256)")[:4]
-
-        def transfer_data(to: bytes, amount: int) -> bytes:
-            return selector + abi_encode(["address", "uint256"], ["0x" + to.hex(), amount])
-
         funding = [
             signed(
-                0, take(0), token, transfer_data(ACCOUNTS[1 + i].address, 10**24), 100_000, chain_id
+                0,
+                self.take(0),
+                self.token,
+                selector
+                + abi_encode(
+                    ["address", "uint256"], ["0x" + ACCOUNTS[1 + i].address.hex(), 10**24]
+                ),
+                100_000,
+                self.chain_id,
             )
-            for i in range(senders)
+            for i in range(self.settings.senders)
         ]
-        await send_all([main], [funding])
-        raws = [
-            signed(0, take(0), token, transfer_data(SINK, 1), 100_000, chain_id)
-            for _ in range(transfers)
-        ]
-        elapsed, _ = await send_all([main], [raws])
-        out["erc20 transfers/s, 1 connection"] = transfers / elapsed
-        batches = [
-            [
-                signed(1 + i, take(1 + i), token, transfer_data(SINK, 1), 100_000, chain_id)
-                for _ in range(per)
-            ]
-            for i in range(senders)
-        ]
-        elapsed, _ = await send_all(clients, batches)
-        out[f"erc20 transfers/s, {senders} senders"] = per * senders / elapsed
-        balance_call = {
-            "to": "0x" + token.hex(),
-            "data": "0x"
-            + (
-                keccak256(b"balanceOf(address)")[:4] + abi_encode(["address"], ["0x" + SINK.hex()])
-            ).hex(),
-        }
-        sink_tokens = int(await main.call("eth_call", balance_call, "latest"), 16)
-        assert sink_tokens == transfers + per * senders, "token balance mismatch"
-
-        out["eth_call/s, 1 connection"] = await rate(
-            [main], "eth_call", [balance_call, "latest"], seconds
-        )
-        out[f"eth_call/s, {senders} connections"] = await rate(
-            clients, "eth_call", [balance_call, "latest"], seconds
-        )
-        sink = "0x" + SINK.hex()
-        out["eth_getBalance/s, 1 connection"] = await rate(
-            [main], "eth_getBalance", [sink, "latest"], seconds
-        )
-        out[f"eth_getBalance/s, {senders} connections"] = await rate(
-            clients, "eth_getBalance", [sink, "latest"], seconds
-        )
-    finally:
-        for session in sessions:
-            await session.close()
-    return out
+        self.sent += len(funding)
+        await send_all([self.main], [funding], 30)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", help="a running node (else one is started)")
-    parser.add_argument("--anvil", help="path of an anvil binary to start instead of pyeth")
-    parser.add_argument("--transfers", type=int, default=800, help="per transfer phase")
-    parser.add_argument("--senders", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=3.0, help="per query-rate phase")
-    args = parser.parse_args()
+def run_node(name: str, command: list[str] | None, url: str | None, settings: Settings) -> Bench:
     process = None
-    url = args.url
     if url is None:
-        port = _free_port()
-        if args.anvil:
-            command = [args.anvil, "--port", str(port), "--silent"]
-        else:
-            command = [sys.executable, "-m", "pyeth", "node", "--port", str(port), "--quiet"]
+        assert command is not None
+        port = free_port()
+        command = [part.replace("{port}", str(port)) for part in command]
         process = start(command, port)
         url = f"http://127.0.0.1:{port}"
+    print(f"{name}: running against {url} (load average {load_average()})", file=sys.stderr)
+    bench = Bench(url, settings, None if process is None else process.pid)
     try:
-        results = asyncio.run(bench(url, args.transfers, args.senders, args.seconds))
-        if process is not None:
-            results["RSS after the run, MiB"] = rss_mib(process.pid)
+        asyncio.run(bench.run())
     finally:
         if process is not None:
             process.terminate()
             process.wait(10)
-    name = "anvil" if args.anvil else "pyeth"
-    width = max(len(k) for k in results)
-    print(f"{'':{width}}  {name}")
-    for key, value in results.items():
-        print(f"{key:{width}}  {value:,.0f}")
+    bench.notes.append(f"load average after the run: {load_average()}")
+    return bench
+
+
+def table(results: dict[str, Bench]) -> str:
+    names = list(results)
+    rows: list[str] = []
+    for bench in results.values():
+        rows += [row for row in bench.out if row not in rows]
+    width = max(len(r) for r in rows)
+    lines = [f"| {'':{width}} | " + " | ".join(f"{n:>8}" for n in names) + " |"]
+    lines.append(f"| {'-' * width} | " + " | ".join("-------:" for _ in names) + " |")
+    for row in rows:
+        cells = []
+        for name in names:
+            value = results[name].out.get(row)
+            if value is None:
+                cells.append(f"{'':>8}")
+            elif value != value:  # NaN: a stall
+                cells.append(f"{'stall':>8}")
+            else:
+                cells.append(f"{value:>8,.0f}")
+        lines.append(f"| {row:{width}} | " + " | ".join(cells) + " |")
+    for name, bench in results.items():
+        for note in bench.notes:
+            lines.append(f"{name}: {note}")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--nodes", default="pyeth,anvil", help="which to run, in order")
+    parser.add_argument("--url", help="measure a running node instead (one column)")
+    parser.add_argument("--anvil", default=str(DEFAULT_ANVIL), help="the anvil binary")
+    parser.add_argument("--transfers", type=int, default=800, help="per transfer phase")
+    parser.add_argument("--senders", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=3.0, help="per query-rate phase")
+    parser.add_argument("--total", type=int, default=10_000, help="transactions before RSS")
+    parser.add_argument("--after", type=int, default=5_000, help="more before RSS again")
+    parser.add_argument("--stall-seconds", type=float, default=30.0)
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+    settings = Settings(
+        args.transfers, args.senders, args.seconds, args.total, args.after, args.stall_seconds
+    )
+    commands = {
+        "pyeth": [sys.executable, "-m", "pyeth", "node", "--port", "{port}", "--quiet"],
+        "anvil": [args.anvil, "--port", "{port}", "--silent"],
+    }
+    print(f"load average before: {load_average()}, {os.cpu_count()} CPUs", file=sys.stderr)
+    results: dict[str, Bench] = {}
+    if args.url:
+        results["node"] = run_node("node", None, args.url, settings)
+    else:
+        for name in args.nodes.split(","):
+            if name == "anvil" and not Path(args.anvil).exists():
+                print(f"anvil: not found at {args.anvil} (npm ci --prefix tests/clients)")
+                continue
+            results[name] = run_node(name, commands[name], None, settings)
+    print(table(results))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({n: {"results": b.out, "notes": b.notes} for n, b in results.items()})
+        )
     return 0
 
 

@@ -31,6 +31,7 @@ import pytest
 from eth_abi import encode as abi_encode
 
 from evm.addresses import create_address
+from pyeth.accounts import derive_accounts
 from pyeth.hashing import keccak256
 from pyeth.transactions import (
     AccessListTransaction,
@@ -301,3 +302,31 @@ def test_same_transactions_same_results(nodes: tuple[str, str]) -> None:
                     f"{step.name}: {key}: pyeth {mine.get(key)!r}, anvil {theirs.get(key)!r}"
                 )
     assert not differences, "\n".join(differences)
+
+
+def test_revert_drops_the_reverted_transactions_as_anvil_does(nodes: tuple[str, str]) -> None:
+    """evm_revert: the transactions of the blocks left behind are dropped, not pooled again
+    (anvil 1.7.1 forgets them; a later block does not include them)."""
+    sender = derive_accounts(MNEMONIC, 6)[5]
+    tx = FeeMarketTransaction(CHAIN_ID, 0, GWEI, 100 * GWEI, 21_000, ADDRESSES[4], 7, b"")
+    raw = "0x" + encode_transaction(sign_transaction(tx, sender.private_key, CHAIN_ID)).hex()
+    seen = []
+    for url in nodes:
+        snapshot = rpc(url, "evm_snapshot")
+        number = rpc(url, "eth_blockNumber")
+        tx_hash = rpc(url, "eth_sendRawTransaction", raw)
+        wait_for_receipt(url, tx_hash)
+        assert rpc(url, "evm_revert", snapshot) is True
+        after = {
+            "block number back": rpc(url, "eth_blockNumber") == number,
+            "transaction": rpc(url, "eth_getTransactionByHash", tx_hash),
+            "pool": rpc(url, "txpool_content"),
+            "pending nonce": rpc(
+                url, "eth_getTransactionCount", "0x" + sender.address.hex(), "pending"
+            ),
+        }
+        rpc(url, "evm_mine")
+        after["receipt after a new block"] = rpc(url, "eth_getTransactionReceipt", tx_hash)
+        seen.append(after)
+    assert seen[0] == seen[1]
+    assert seen[0]["transaction"] is None and seen[0]["pending nonce"] == "0x0"

@@ -151,6 +151,8 @@ class Node:
         self._interval_task: asyncio.Task[None] | None = None
         self._snapshots: list[bytes] = []
         self._shared_state: State | None = None
+        self._rules: tuple[tuple[int, int], ForkRules] | None = None
+        self._call_env: tuple[bytes, BlockEnv] | None = None
         self._shared_root = b""  # head hashes, evm_snapshot id n at index n - 1
 
     @property
@@ -292,8 +294,12 @@ class Node:
     # --- what calls run against -----------------------------------------------------------
 
     def rules_at(self, header: BlockHeader) -> ForkRules:
-        """The rules of the block of `header` (`pyeth.chain.rules_at`)."""
-        return self.chain.config.rules_at(header.number, header.timestamp)
+        """The rules of the block of `header` (`pyeth.chain.rules_at`), remembered for the
+        last block asked about (calls in a row ask about the same one)."""
+        key = (header.number, header.timestamp)
+        if self._rules is None or self._rules[0] != key:
+            self._rules = (key, self.chain.config.rules_at(header.number, header.timestamp))
+        return self._rules[1]
 
     def state_at(self, header: BlockHeader, shared: bool = True) -> State:
         """The state after block `header`.
@@ -313,13 +319,17 @@ class Node:
 
     def call_env(self, header: BlockHeader, block_hash: bytes) -> BlockEnv:
         """The block environment for a call on the state after `header`: that block's own
-        environment, as geth runs eth_call "at" a block."""
+        environment, as geth runs eth_call "at" a block (kept for the last block asked)."""
+        if self._call_env is not None and self._call_env[0] == block_hash:
+            return self._call_env[1]
         hashes: Sequence[bytes] = (
             _AncestorHashes(self.chain, header.parent_hash, header.number - 1)
             if header.number > 0
             else ()
         )
-        return block_env(header, self.chain_id, hashes, self.rules_at(header))
+        env = block_env(header, self.chain_id, hashes, self.rules_at(header))
+        self._call_env = (block_hash, env)
+        return env
 
     def pending_env(self) -> tuple[BlockHeader, BlockEnv]:
         """The head and the environment of the block that would be sealed next on it."""

@@ -103,6 +103,8 @@ def _block(ctx: RpcContext, ref: BlockRef) -> Block | None:
 def _header(ctx: RpcContext, ref: BlockRef) -> tuple[BlockHeader, bytes]:
     """The header `ref` names and its hash; raises "header not found" when there is none."""
     chain = ctx.node.chain
+    if ref.tag is not None and ref.tag != "earliest":
+        return chain.head, chain.head_hash  # every tag but earliest names the head here
     if ref.hash is not None:
         _number(ctx, ref)  # requireCanonical
         header = chain.get_header(ref.hash)

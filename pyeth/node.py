@@ -34,11 +34,13 @@ from pyeth.accounts import (
 )
 from pyeth.chain import (
     Block,
+    BuiltBlock,
     Chain,
     ChainEvent,
     Genesis,
     HeaviestChain,
     ImportResult,
+    build_block,
     load_genesis,
 )
 from pyeth.chain.chain import BLOCKHASH_WINDOW
@@ -153,6 +155,7 @@ class Node:
         self._shared_state: State | None = None
         self._rules: tuple[tuple[int, int], ForkRules] | None = None
         self._call_env: tuple[bytes, BlockEnv] | None = None
+        self._pending: tuple[tuple[bytes, int, int], BuiltBlock] | None = None
         self._shared_root = b""  # head hashes, evm_snapshot id n at index n - 1
 
     @property
@@ -330,6 +333,29 @@ class Node:
         env = block_env(header, self.chain_id, hashes, self.rules_at(header))
         self._call_env = (block_hash, env)
         return env
+
+    def pending_block(self, fresh: bool = False) -> BuiltBlock:
+        """The block that would be sealed now (the "pending" block tag): the pool's pending
+        transactions on the head, with its post-state. Nothing is stored. It is kept until the
+        head, the pool or the next block's timestamp changes; like the shared state, its state
+        must be left as found, and `fresh` gives one of its own to change (state overrides).
+        """
+        head_hash = self.chain.head_hash
+        timestamp = self.sealer.next_block_timestamp()
+        key = (head_hash, self.pool.version, timestamp)
+        if not fresh and self._pending is not None and self._pending[0] == key:
+            return self._pending[1]
+        built = build_block(
+            self.chain,
+            [entry.tx for entry in self.pool.ordered()],
+            timestamp=timestamp,
+            coinbase=self.sealer.coinbase,
+            prev_randao=keccak256(head_hash),  # as DevSealer.seal
+            state=self.chain.state_at(self.chain.head.state_root),
+        )
+        if not fresh:
+            self._pending = (key, built)
+        return built
 
     def pending_env(self) -> tuple[BlockHeader, BlockEnv]:
         """The head and the environment of the block that would be sealed next on it."""

@@ -89,6 +89,7 @@ class TxPool:
         self._by_hash: dict[bytes, PooledTransaction] = {}
         self._by_sender: dict[bytes, dict[int, PooledTransaction]] = {}
         self._arrivals = 0
+        self.version = 0  # bumped by every change of what the pool holds
         self._state: State | None = None
         self._state_root = b""
         self._listeners: list[Callable[[PooledTransaction], None]] = []
@@ -230,6 +231,7 @@ class TxPool:
         elif len(self._by_hash) >= self.max_size:
             self._make_room(tx)
         self._arrivals += 1
+        self.version += 1
         entry = PooledTransaction(tx, sender, tx_hash, raw, self._arrivals)
         was_pending = {p.hash for p in self._executable(sender, held)}
         if old is not None:
@@ -308,6 +310,7 @@ class TxPool:
     # --- removing -------------------------------------------------------------------------
 
     def _drop(self, entry: PooledTransaction) -> None:
+        self.version += 1
         self._by_hash.pop(entry.hash, None)
         held = self._by_sender.get(entry.sender)
         if held is not None and held.get(entry.nonce) is entry:

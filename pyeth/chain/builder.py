@@ -53,11 +53,14 @@ def build_block(
     prev_randao: bytes = bytes(32),
     withdrawals: Sequence[Withdrawal] = (),
     parent_beacon_block_root: bytes = bytes(32),
+    state: State | None = None,
 ) -> BuiltBlock:
     """A valid block on `parent_hash` (the head by default) with as many of `transactions`, in
     order, as can be included (the others come back with the reason), under the rules of the
     fork in force at its number and timestamp. `timestamp` defaults to the parent's plus one
-    second, the gas limit to the parent's."""
+    second, the gas limit to the parent's. `state` is the parent's post-state to build on,
+    one the caller owns (a preview that must not take the chain's cached one); by default the
+    chain's, taken out of its cache."""
     parent_hash = chain.head_hash if parent_hash is None else parent_hash
     parent = chain.get_header(parent_hash)
     if parent is None:
@@ -89,7 +92,7 @@ def build_block(
     )
     # Read from the database only if a transaction runs BLOCKHASH (256 rows a block otherwise).
     hashes = _LazyHashes(chain, parent_hash, parent.number)
-    state = chain.take_state(parent.state_root)
+    state = chain.take_state(parent.state_root) if state is None else state
     execution = BlockExecution(
         state,
         header,

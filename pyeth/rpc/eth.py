@@ -1,10 +1,12 @@
 """The eth_ namespace: chain and state queries, fees, transactions (raw and, for the unlocked dev
 accounts, signed here), calls and estimation, logs, filters and subscriptions.
 
-Block parameters: "earliest" is block 0; "latest", "safe", "finalized" and "pending" are the
-head (a dev chain finalizes at once), except that calls and estimates at "pending" run in the
-environment of the next block and eth_getTransactionCount at "pending" counts the pool. A block
-that does not exist gives null for block lookups and "header not found" for state queries.
+Block parameters: "earliest" is block 0; "latest", "safe" and "finalized" are the head (a dev
+chain finalizes at once); "pending" is the block that would be sealed now (`Node.pending_block`:
+the pool's pending transactions on the head) for block lookups and state reads, and calls and
+estimates at "pending" run in its environment after its transactions. eth_getProof, log ranges
+and fee history read "pending" as the head. A block that does not exist gives null for block
+lookups and "header not found" for state queries.
 """
 
 from __future__ import annotations
@@ -92,6 +94,8 @@ def _number(ctx: RpcContext, ref: BlockRef) -> int | None:
 
 def _block(ctx: RpcContext, ref: BlockRef) -> Block | None:
     chain = ctx.node.chain
+    if ref.is_pending:
+        return ctx.node.pending_block().block
     if ref.hash is not None:
         if ref.require_canonical:
             _number(ctx, ref)
@@ -120,8 +124,22 @@ def _header(ctx: RpcContext, ref: BlockRef) -> tuple[BlockHeader, bytes]:
 
 
 def _state(ctx: RpcContext, ref: BlockRef) -> State:
+    if ref.is_pending:
+        return _pending_state(ctx)
     header, _ = _header(ctx, ref)
     return ctx.node.state_at(header)
+
+
+def _pending_state(ctx: RpcContext, shared: bool = True) -> State:
+    """The pending block's post-state; the head's while the pool has nothing pending (the
+    pending block then differs from it only in the system contracts' storage, and building it
+    for every estimate after every transaction would cost a block's work)."""
+    node = ctx.node
+    if not node.pool.pending():
+        return node.state_at(node.chain.head, shared)
+    state = node.pending_block(fresh=not shared).state
+    assert state is not None
+    return state
 
 
 def call_setup(
@@ -133,7 +151,7 @@ def call_setup(
     if ref.is_pending:
         head, env = node.pending_env()
         rules = node.rules_at(dataclasses.replace(head, number=env.number, timestamp=env.timestamp))
-        return node.state_at(head, shared), env, rules
+        return _pending_state(ctx, shared), env, rules
     header, block_hash = _header(ctx, ref)
     env = node.call_env(header, block_hash)
     return node.state_at(header, shared), env, node.rules_at(header)
@@ -463,6 +481,9 @@ def get_transaction_receipt(ctx: RpcContext, tx_hash: bytes) -> dict[str, Any] |
 
 @METHODS.method("eth_getBlockReceipts", required("block", p.block_ref))
 def get_block_receipts(ctx: RpcContext, block: BlockRef) -> list[dict[str, Any]] | None:
+    if block.is_pending:
+        pending = ctx.node.pending_block()
+        return receipts_json(pending.block, pending.result.receipts)
     found = _block(ctx, block)
     if found is None:
         return None

@@ -54,6 +54,7 @@ from pyeth.hashing import keccak256
 from pyeth.sedes import BlockHeader
 from pyeth.state import Account, State
 from pyeth.transactions import Transaction, decode_transaction
+from pyeth.transactions.blobs import decode_pooled_transaction, is_pooled_form
 from pyeth.txpool import DEFAULT_MAX_SIZE, PooledTransaction, TxPool
 
 DEV_GENESIS_PATH: Final = Path(__file__).resolve().parent.parent / "genesis" / "dev.json"
@@ -181,8 +182,12 @@ class Node:
         """
         if isinstance(tx, bytes | bytearray):
             raw = bytes(tx)
-            tx = decode_transaction(raw)
-            entry = self.pool.add(tx, raw)
+            if is_pooled_form(raw):  # a blob transaction with its blobs
+                tx, _, sidecar = decode_pooled_transaction(raw)
+                entry = self.pool.add(tx, raw, sidecar)
+            else:
+                tx = decode_transaction(raw)
+                entry = self.pool.add(tx, raw)
         else:
             entry = self.pool.add(tx)
         if self.automine and entry.nonce < self.pool.next_nonce(entry.sender):

@@ -27,8 +27,10 @@ from typing import Final
 from evm.delegation import delegated_address
 from evm.forks import ForkRules
 from pyeth.chain import Chain, ChainEvent
-from pyeth.chain.validation import calc_base_fee
+from pyeth.chain.forks import since
+from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
 from pyeth.errors import InvalidTransaction
+from pyeth.fees import blob_base_fee, blob_gas
 from pyeth.state import State
 from pyeth.transactions import (
     BlobTransaction,
@@ -37,6 +39,7 @@ from pyeth.transactions import (
     recover_sender,
     validate_static,
 )
+from pyeth.transactions.blobs import BlobSidecar, verify_sidecar
 from pyeth.transactions.intrinsic import calldata_floor_gas
 from pyeth.transactions.model import SetCodeTransaction
 
@@ -193,8 +196,11 @@ class TxPool:
 
     # --- adding ---------------------------------------------------------------------------
 
-    def add(self, tx: Transaction, raw: bytes | None = None) -> PooledTransaction:
-        """Check `tx` and hold it; returns its pool entry.
+    def add(
+        self, tx: Transaction, raw: bytes | None = None, sidecar: BlobSidecar | None = None
+    ) -> PooledTransaction:
+        """Check `tx` and hold it; returns its pool entry. A blob transaction comes with its
+        `sidecar` (blobs, commitments, proofs), and `raw` is then its network form.
 
         Raises:
             Rejected: a rule refused it (the message says which); the pool is unchanged.
@@ -203,13 +209,12 @@ class TxPool:
         tx_hash = tx.hash
         if tx_hash in self._by_hash:
             raise Rejected("already known")
-        if len(raw) > MAX_TX_SIZE:
-            raise Rejected(f"oversized data: transaction size {len(raw)}, limit {MAX_TX_SIZE}")
-        if isinstance(tx, BlobTransaction):
-            # The pool form of a blob transaction carries its blobs, which the RPC's strict
-            # decoder does not take; without them peers could never check the blobs.
-            raise Rejected("transaction type not supported")
+        size = len(encode_transaction(tx)) if sidecar is not None else len(raw)  # blobs aside
+        if size > MAX_TX_SIZE:
+            raise Rejected(f"oversized data: transaction size {size}, limit {MAX_TX_SIZE}")
         rules = self.next_rules()
+        if isinstance(tx, BlobTransaction):
+            self._check_blobs(tx, sidecar, rules)
         self._check_fork_rules(tx, rules)
         try:
             validate_static(tx, chain_id=self.chain.chain_id)
@@ -243,6 +248,33 @@ class TxPool:
                 self._announce(promoted)
         return entry
 
+    def _check_blobs(
+        self, tx: BlobTransaction, sidecar: BlobSidecar | None, rules: ForkRules
+    ) -> None:
+        """A blob transaction needs its blobs, proofs that hold (EIP-7594's cell proofs from
+        Osaka on), no more blobs than a transaction may have, and a blob fee cap at or above
+        the next block's blob base fee."""
+        if sidecar is None:
+            # Without the blobs nobody could check them: the pool takes the network form only.
+            raise Rejected(
+                "blob transaction without its blobs: send the network form "
+                "(type 3 with blobs, commitments and proofs)"
+            )
+        count = len(tx.blob_versioned_hashes)
+        if count > rules.max_blobs_in_tx:
+            raise Rejected(f"too many blobs in transaction: {count} > {rules.max_blobs_in_tx}")
+        try:
+            verify_sidecar(tx, sidecar, cell_proofs=since(rules, "Osaka"))
+        except InvalidTransaction as exc:
+            raise Rejected(str(exc)) from None
+        head = self.chain.head
+        blob_fee = blob_base_fee(calc_excess_blob_gas(head, rules), rules.blob_update_fraction)
+        if tx.max_fee_per_blob_gas < blob_fee:
+            raise Rejected(
+                f"max fee per blob gas less than block blob gas fee: "
+                f"maxFeePerBlobGas: {tx.max_fee_per_blob_gas}, blobBaseFee: {blob_fee}"
+            )
+
     def _check_fork_rules(self, tx: Transaction, rules: ForkRules) -> None:
         """Whether the next block's fork takes `tx`'s type (geth's wording)."""
         if isinstance(tx, SetCodeTransaction):
@@ -273,6 +305,8 @@ class TxPool:
                 f"maxFeePerGas: {tx.max_fee_per_gas}, baseFee: {base_fee}"
             )
         cost = tx.gas_limit * tx.max_fee_per_gas + tx.value
+        if isinstance(tx, BlobTransaction):
+            cost += blob_gas(len(tx.blob_versioned_hashes)) * tx.max_fee_per_blob_gas
         balance = state.get_balance(sender)
         if balance < cost:
             raise Rejected(

@@ -64,7 +64,7 @@ def address(sender):
                 ACCOUNTS[0].private_key,
                 1337,
             ),
-            "transaction type not supported",
+            "blob transaction without its blobs",  # the pool takes the network form only
         ),
     ],
 )

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from eth_abi import encode as abi_encode
 
+from tests.helpers import clients
 from tests.helpers.clients import (
     CAST,
     free_port,
@@ -187,3 +188,25 @@ def test_clients_folder_is_complete() -> None:
     here = Path(__file__).resolve().parents[1] / "clients"
     assert (here / "ethers.mjs").exists() and (here / "viem.mjs").exists()
     assert (here / "package.json").exists() and (here / "package-lock.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("env", "outcome"),
+    [
+        ({"CI": "true"}, pytest.fail.Exception),
+        ({"CI": "true", "PYETH_SKIP_CLIENT_TESTS": "1"}, pytest.fail.Exception),
+        ({}, pytest.fail.Exception),
+        ({"PYETH_SKIP_CLIENT_TESTS": "1"}, pytest.skip.Exception),
+    ],
+)
+def test_missing_clients_fail_unless_skipped_outside_ci(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: dict[str, str], outcome: type
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("PYETH_SKIP_CLIENT_TESTS", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(clients, "NODE_MODULES", tmp_path / "node_modules")
+    monkeypatch.setattr(clients, "CLIENTS_DIR", tmp_path)
+    with pytest.raises(outcome, match="npm ci --prefix tests/clients"):
+        clients.require("ethers")

@@ -214,6 +214,8 @@ class Node:
         self._seal_scheduled = False
         if not self.automine or self._closed:  # switched to interval sealing, or shut down
             return
+        if not self.pool.pending():  # sealed meanwhile (evm_mine in the same batch)
+            return
         try:
             self.seal()
         except Exception:  # the sender has its answer; a sealing bug must not stop the loop

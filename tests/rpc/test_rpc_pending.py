@@ -82,3 +82,23 @@ async def test_calls_at_pending_see_the_pending_transactions(rpc):
     overridden = await rpc.call("eth_call", query, "pending", {token: {"stateDiff": {slot: slot}}})
     assert decode_uint(overridden) == 5
     assert await rpc.call("eth_getStorageAt", token, "0x0", "pending") != slot
+
+
+async def test_automine_then_evm_mine_in_one_batch_makes_one_block(client):  # type: ignore[no-untyped-def]
+    # Automine seals after the answer; evm_mine in the same batch sealed the transaction
+    # already, so no empty block follows.
+    batch = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "eth_sendTransaction",
+            "params": [{"from": ACCOUNT0, "to": SINK, "value": "0x1"}],
+        },
+        {"jsonrpc": "2.0", "id": 2, "method": "evm_mine", "params": []},
+    ]
+    answers = await (await client.post("/", json=batch)).json()
+    assert [a.get("error") for a in answers] == [None, None]
+    rpc = RpcClient(client)
+    assert await rpc.call("eth_blockNumber") == "0x1"
+    block = await rpc.call("eth_getBlockByNumber", "latest", False)
+    assert block["transactions"] == [answers[0]["result"]]

@@ -1,0 +1,107 @@
+"""The chain's database: units of writes on a file (a transaction each) and on the temporary
+database (savepoints in a transaction that commits every UNITS_PER_COMMIT units, trie nodes
+deferred), both all-or-nothing."""
+
+from pathlib import Path
+
+import pytest
+from chain_helpers import ADDRESSES, extend, make_genesis, transfer
+
+from pyeth.chain import Chain
+from pyeth.chain import store as store_module
+from pyeth.chain.store import UNITS_PER_COMMIT, ChainStore
+from pyeth.hashing import keccak256
+from pyeth.trie import SecureTrie
+
+
+def _node(i: int) -> tuple[bytes, bytes]:
+    value = b"node %d" % i
+    return keccak256(value), value
+
+
+def _table(store: ChainStore) -> set[bytes]:
+    return {bytes(h) for (h,) in store.connection.execute("SELECT hash FROM trie_nodes")}
+
+
+@pytest.fixture(params=["temporary", "file"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> ChainStore:
+    path = None if request.param == "temporary" else tmp_path / "chain.sqlite"
+    return ChainStore(path)
+
+
+def test_a_unit_that_raises_leaves_nothing_and_the_earlier_ones_stay(store: ChainStore) -> None:
+    kept, dropped = _node(1), _node(2)
+    with store.transaction():
+        store.nodes.put(*kept)
+        store.set_meta("kept", b"1")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.nodes.put(*dropped)
+        store.set_meta("dropped", b"1")
+        raise RuntimeError("boom")
+    assert store.get_meta("kept") == b"1" and store.get_meta("dropped") is None
+    assert store.nodes.get(kept[0]) == kept[1]
+    assert store.nodes.get(dropped[0]) is None
+    assert dropped[0] not in _table(store)
+
+
+def test_a_file_commits_every_unit_and_inserts_its_nodes_at_once(tmp_path: Path) -> None:
+    store = ChainStore(tmp_path / "chain.sqlite")
+    key, value = _node(1)
+    with store.transaction():
+        store.nodes.put(key, value)
+    assert not store.connection.in_transaction
+    assert key in _table(store)
+
+
+def test_the_temporary_database_commits_every_few_units() -> None:
+    store = ChainStore(None)
+    for _ in range(UNITS_PER_COMMIT):  # to the first commit (opening wrote a unit or so)
+        with store.transaction():
+            store.set_meta("n", b"")
+        if not store.connection.in_transaction:
+            break
+    assert not store.connection.in_transaction
+    for i in range(UNITS_PER_COMMIT - 1):
+        with store.transaction():
+            store.set_meta("n", i.to_bytes(4, "big"))
+        assert store.connection.in_transaction
+    with store.transaction():
+        store.set_meta("n", b"last")
+    assert not store.connection.in_transaction
+    assert store.get_meta("n") == b"last"
+
+
+def test_deferred_nodes_are_read_before_they_are_inserted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(store_module, "DEFERRED_NODES", 10)
+    store = ChainStore(None)
+    nodes = [_node(i) for i in range(25)]
+    # Three nodes a unit: inserted once 10 or more wait, after the 4th and the 8th unit.
+    expected_in_table = [0, 0, 0, 12, 12, 12, 12, 24, 24]
+    for unit, start in enumerate(range(0, 25, 3)):
+        with store.transaction():
+            for key, value in nodes[start : start + 3]:
+                store.nodes.put(key, value)
+        assert _table(store) == {key for key, _ in nodes[: expected_in_table[unit]]}
+        for key, value in nodes[: start + 3]:
+            assert store.nodes.get(key) == value
+    assert len(store.nodes) == 25
+
+
+def test_a_chain_on_the_temporary_database_keeps_every_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Many blocks, deferred nodes inserted several times on the way: every block's state is
+    whole (the tries of each read from the store alone, not from a cached state)."""
+    monkeypatch.setattr(store_module, "DEFERRED_NODES", 50)
+    chain = Chain.open(None, make_genesis())
+    txs = [[transfer(0, n, ADDRESSES[1 + n % 3], n + 1)] for n in range(UNITS_PER_COMMIT + 10)]
+    blocks = extend(chain, len(txs), txs_per_block=txs)
+    assert len(_table(chain.store)) > 50
+    for block in blocks:
+        state = SecureTrie(chain.store.nodes, block.header.state_root)
+        assert sum(1 for _ in state.items()) >= 4
+    fresh = chain.state_at(chain.head.state_root)
+    assert fresh.get_nonce(ADDRESSES[0]) == len(txs)
+    chain.close()

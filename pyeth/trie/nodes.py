@@ -33,6 +33,7 @@ class Leaf:
     value: bytes
     ref: bytes | None = field(default=None, repr=False)
     persisted: bool = field(default=False, repr=False)
+    encoded: bytes | None = field(default=None, repr=False)  # RLP kept from hashing to storing
 
 
 @dataclass(slots=True, eq=False)
@@ -43,6 +44,7 @@ class Extension:
     child: "Node"
     ref: bytes | None = field(default=None, repr=False)
     persisted: bool = field(default=False, repr=False)
+    encoded: bytes | None = field(default=None, repr=False)  # RLP kept from hashing to storing
 
 
 @dataclass(slots=True, eq=False)
@@ -53,6 +55,7 @@ class Branch:
     value: bytes
     ref: bytes | None = field(default=None, repr=False)
     persisted: bool = field(default=False, repr=False)
+    encoded: bytes | None = field(default=None, repr=False)  # RLP kept from hashing to storing
 
 
 Node = Leaf | Extension | Branch | bytes | None
@@ -108,11 +111,23 @@ def encode_node(node: Leaf | Extension | Branch) -> bytes:
     if type(node) is Extension:
         return encode_extension(node.path, node_ref(node.child))
     assert type(node) is Branch
-    return encode_branch([node_ref(c) for c in node.children], node.value)
+    # node_ref inlined for the common cases: a branch has 16 slots, most of them settled.
+    return encode_branch(
+        [
+            EMPTY_REF
+            if child is None
+            else b"\xa0" + child
+            if type(child) is bytes
+            else child.ref or node_ref(child)
+            for child in node.children
+        ],
+        node.value,
+    )
 
 
 def node_ref(node: Node) -> bytes:
-    """The node as its parent embeds it (RLP item bytes), cached on the node."""
+    """The node as its parent embeds it (RLP item bytes), cached on the node. A new node that
+    is referenced by hash also keeps its RLP (`encoded`) until the trie stores it."""
     if node is None:
         return EMPTY_REF
     if type(node) is bytes:
@@ -120,7 +135,14 @@ def node_ref(node: Node) -> bytes:
     assert not isinstance(node, bytes)
     ref = node.ref
     if ref is None:
-        ref = node.ref = ref_of(encode_node(node))
+        encoded = encode_node(node)
+        if len(encoded) < 32:
+            ref = encoded
+        else:
+            ref = b"\xa0" + keccak256(encoded)
+            if not node.persisted:
+                node.encoded = encoded
+        node.ref = ref
     return ref
 
 

@@ -26,7 +26,6 @@ from pyeth.trie.nodes import (
     decode_node,
     encode_node,
     node_ref,
-    ref_of,
 )
 
 Resolved = Leaf | Extension | Branch
@@ -114,7 +113,8 @@ class Trie:
         root = self._root
         if root is None or type(root) is bytes:
             return self.root_hash
-        self._store_new_nodes(root)
+        if not root.persisted:
+            self._store_new_nodes(root)
         ref = node_ref(root)
         if len(ref) < 32:  # a short root is inline nowhere, so store it by hash as well
             self.store.put(keccak256(ref), ref)
@@ -279,22 +279,22 @@ class Trie:
             return Extension(prefix + child.path, child.child)
         return Extension(prefix, child)
 
-    def _store_new_nodes(self, node: Node) -> None:
-        if node is None or type(node) is bytes:
-            return
-        assert not isinstance(node, bytes)
-        if node.persisted:
-            return
-        if type(node) is Extension:
-            self._store_new_nodes(node.child)
-        elif type(node) is Branch:
+    def _store_new_nodes(self, node: Resolved) -> None:
+        """Store `node`, which is not persisted yet, and the new nodes below it; the settled
+        subtrees (persisted nodes, hashes not loaded) are not entered."""
+        if type(node) is Branch:
             for child in node.children:
+                if child is not None and type(child) is not bytes and not child.persisted:
+                    self._store_new_nodes(child)
+        elif type(node) is Extension:
+            child = node.child
+            if child is not None and type(child) is not bytes and not child.persisted:
                 self._store_new_nodes(child)
-        encoded = encode_node(node)
-        if node.ref is None:
-            node.ref = ref_of(encoded)
-        if len(encoded) >= 32:
-            self.store.put(node.ref[1:], encoded)
+        ref = node.ref or node_ref(node)
+        if len(ref) == 33:  # referenced by hash (an inline node lives inside its parent)
+            encoded = node.encoded
+            self.store.put(ref[1:], encode_node(node) if encoded is None else encoded)
+            node.encoded = None
         node.persisted = True
 
     def _walk(

@@ -108,9 +108,10 @@ class State:
         # Persisted states only (see `at_root`); `_trie` None means wholly in memory.
         self._trie: SecureTrie | None = None
         self._absent: set[bytes] = set()  # addresses known to be in no trie and not in memory
-        self._dirty: set[bytes] = set()  # accounts written since the last flush
-        self._dirty_slots: dict[bytes, set[int]] = {}  # and their storage slots
-        self._dirty_code: set[bytes] = set()  # and which of them got new code
+        self._dirty: set[bytes] = set()  # accounts whose record was written since the last flush
+        # Storage slots written since the last flush, with the value each had then (in the trie).
+        self._dirty_slots: dict[bytes, dict[int, int]] = {}
+        self._dirty_code: set[bytes] = set()  # accounts that got new code
         self._unwritten_tries: list[SecureTrie] = []  # storage tries flushed, not yet committed
         self._unwritten_code: dict[bytes, bytes] = {}
 
@@ -405,39 +406,55 @@ class State:
         return trie.commit()
 
     def _collect_dirty(self) -> None:
-        """Note which accounts, slots and codes the journal's surviving entries wrote."""
+        """Note which accounts, slots and codes the journal's surviving entries wrote, and for
+        each slot the value it had before its first write since the last flush."""
         dirty = self._dirty
+        dirty_slots = self._dirty_slots
         for entry in self._journal:
             kind = entry[0]
             if kind == _STORAGE:
-                dirty.add(entry[1])
-                slots = self._dirty_slots.get(entry[1])
+                slots = dirty_slots.get(entry[1])
                 if slots is None:
-                    slots = self._dirty_slots[entry[1]] = set()
-                slots.add(entry[2])
+                    slots = dirty_slots[entry[1]] = {}
+                if entry[2] not in slots:
+                    slots[entry[2]] = entry[3]
             elif kind in _ACCOUNT_WRITES:
                 dirty.add(entry[1])
                 if kind == _CODE:
                     self._dirty_code.add(entry[1])
 
     def _flush(self) -> None:
-        """Apply the changes noted so far to the account and storage tries, in memory."""
+        """Apply the changes noted so far to the account and storage tries, in memory.
+
+        A slot written back to the value it had at the last flush (the system contracts' queue
+        counters, rewritten with the same zero every block) is not put into its trie again,
+        and an account with nothing else changed is not put into the account trie again.
+        """
         trie = self._trie
         assert trie is not None
         self._collect_dirty()
         accounts = self._accounts
-        for address in self._dirty:
+        dirty = self._dirty
+        dirty_slots = self._dirty_slots
+        for address in dirty.union(dirty_slots):
             account = accounts.get(address)
             if account is None:
                 trie.delete(address)
                 continue
             storage = account.storage
+            changed: dict[int, int] = {}
+            slots = dirty_slots.get(address)
+            if slots:
+                for key, flushed in slots.items():
+                    value = dict.get(storage, key) or 0  # a written slot is in the dict or zero
+                    if value != flushed:
+                        changed[key] = value
+            if not changed and address not in dirty:
+                continue  # the account's record and storage are as the tries hold them
             if type(storage) is StoredStorage:
                 storage_trie = storage.trie
-                slots = self._dirty_slots.get(address)
-                if slots:
-                    for key in slots:
-                        value = dict.get(storage, key)
+                if changed:
+                    for key, value in changed.items():
                         if value:
                             storage_trie.put(key.to_bytes(32, "big"), _rlp_int(value))
                         else:
@@ -460,8 +477,8 @@ class State:
             trie.put(
                 address, rlp_list(_rlp_int(account.nonce) + _rlp_int(account.balance) + encoded)
             )
-        self._dirty.clear()
-        self._dirty_slots.clear()
+        dirty.clear()
+        dirty_slots.clear()
         self._dirty_code.clear()
 
 

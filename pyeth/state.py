@@ -91,6 +91,7 @@ _WARM_SLOT = 7  # (kind, (address, key))
 _CREATED = 8  # (kind, address)
 _DESTROYED = 9  # (kind, address, old_account)
 _STORAGE_WIPED = 10  # (kind, address, old_storage)
+_UNKNOWN = -1  # a slot's flushed value when it is not known (never equal to a real one)
 _ACCOUNT_WRITES = frozenset((_NEW_ACCOUNT, _BALANCE, _NONCE, _CODE, _DESTROYED, _STORAGE_WIPED))
 
 
@@ -112,6 +113,7 @@ class State:
         # Storage slots written since the last flush, with the value each had then (in the trie).
         self._dirty_slots: dict[bytes, dict[int, int]] = {}
         self._dirty_code: set[bytes] = set()  # accounts that got new code
+        self._collected = 0  # journal entries noted in the dirty sets so far
         self._unwritten_tries: list[SecureTrie] = []  # storage tries flushed, not yet committed
         self._unwritten_code: dict[bytes, bytes] = {}
 
@@ -134,6 +136,7 @@ class State:
         if self._trie is not None:
             self._collect_dirty()
         self._journal.clear()
+        self._collected = 0
         self._original.clear()
         self._transient.clear()
         self._created.clear()
@@ -146,6 +149,8 @@ class State:
         return len(self._journal)
 
     def revert(self, snapshot: int) -> None:
+        if snapshot < self._collected:
+            self._uncollect(snapshot)
         journal = self._journal
         accounts = self._accounts
         while len(journal) > snapshot:
@@ -403,14 +408,18 @@ class State:
         self._unwritten_code.clear()
         self._unwritten_tries.clear()
         self._journal.clear()
+        self._collected = 0
         return trie.commit()
 
     def _collect_dirty(self) -> None:
-        """Note which accounts, slots and codes the journal's surviving entries wrote, and for
-        each slot the value it had before its first write since the last flush."""
+        """Note which accounts, slots and codes the journal's entries since the last call
+        wrote, and for each slot the value it had before its first write since the last flush
+        (the value its trie holds)."""
+        journal = self._journal
         dirty = self._dirty
         dirty_slots = self._dirty_slots
-        for entry in self._journal:
+        for index in range(self._collected, len(journal)):
+            entry = journal[index]
             kind = entry[0]
             if kind == _STORAGE:
                 slots = dirty_slots.get(entry[1])
@@ -422,6 +431,25 @@ class State:
                 dirty.add(entry[1])
                 if kind == _CODE:
                     self._dirty_code.add(entry[1])
+        self._collected = len(journal)
+
+    def _uncollect(self, snapshot: int) -> None:
+        """Before a revert undoes noted entries: what they wrote may be in the tries already
+        (a root was taken since), so their accounts and slots are written again at the next
+        flush, whatever the values."""
+        dirty_slots = self._dirty_slots
+        for entry in self._journal[snapshot : self._collected]:
+            kind = entry[0]
+            if kind == _STORAGE:
+                slots = dirty_slots.get(entry[1])
+                if slots is None:
+                    slots = dirty_slots[entry[1]] = {}
+                slots[entry[2]] = _UNKNOWN
+            elif kind in _ACCOUNT_WRITES:
+                self._dirty.add(entry[1])
+                if kind == _CODE:
+                    self._dirty_code.add(entry[1])
+        self._collected = snapshot
 
     def _flush(self) -> None:
         """Apply the changes noted so far to the account and storage tries, in memory.

@@ -1,5 +1,6 @@
 """The persisted State (`State.at_root` / `commit`): the same roots as the in-memory State for any
-sequence of writes, reverts and commits, and the same reads after reopening from the root."""
+sequence of writes, reverts, roots and commits, and the same reads after reopening from the
+root."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,7 @@ op = st.one_of(
     st.tuples(st.just("next_tx")),
     st.tuples(st.just("commit")),
     st.tuples(st.just("reopen")),
+    st.tuples(st.just("root")),  # a root mid-transaction: later writes and reverts still count
 )
 
 
@@ -62,7 +64,7 @@ def _same_reads(a: State, b: State) -> None:
             assert a.get_storage(addr, slot) == b.get_storage(addr, slot)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.lists(op, max_size=40))
 def test_persisted_state_matches_memory(steps: list[tuple]) -> None:
     store = MemoryNodeStore()
@@ -71,7 +73,9 @@ def test_persisted_state_matches_memory(steps: list[tuple]) -> None:
     snapshots_memory: list[int] = []
     snapshots_persisted: list[int] = []
     for step in steps:
-        if step[0] == "commit":
+        if step[0] == "root":
+            assert persisted.state_root() == memory.state_root()
+        elif step[0] == "commit":
             snapshots_memory.clear()
             snapshots_persisted.clear()
             memory.begin_transaction()
@@ -153,3 +157,30 @@ def test_commit_writes_nothing_before_it_is_called() -> None:
     assert len(store) == 0
     state.commit()
     assert len(store) > 0
+
+
+def test_a_slot_written_back_after_a_root_is_written_back() -> None:
+    """A root between two writes of a slot: the second write (back to the value the trie held
+    before the first) must reach the trie."""
+    memory, persisted = State(), State.at_root(MemoryNodeStore())
+    for state in (memory, persisted):
+        state.set_storage(ADDRESSES[0], 3, 7)
+        state.begin_transaction()
+    persisted.commit()
+    for value in (5, 7):
+        for state in (memory, persisted):
+            state.set_storage(ADDRESSES[0], 3, value)
+        assert persisted.state_root() == memory.state_root()
+
+
+def test_a_revert_after_a_root_undoes_what_the_root_took_in() -> None:
+    memory, persisted = State(), State.at_root(MemoryNodeStore())
+    snapshots = []
+    for state in (memory, persisted):
+        snapshots.append(state.snapshot())
+        state.set_balance(ADDRESSES[0], 0)  # an empty account, then gone again
+        state.set_storage(ADDRESSES[1], 1, 2)
+    assert persisted.state_root() == memory.state_root()
+    for state, snapshot in zip((memory, persisted), snapshots, strict=True):
+        state.revert(snapshot)
+    assert persisted.state_root() == memory.state_root() == EMPTY_TRIE_ROOT

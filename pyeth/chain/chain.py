@@ -341,7 +341,10 @@ class Chain:
             store.put_body(block_hash, block.body_rlp)
             store.put_receipts(block_hash, encode(result.encoded_receipts()))
             candidate = Tip(block_hash, header.number, score)
-            head_score = store.get_score(self._head_hash)
+            if header.parent_hash == self._head_hash:
+                head_score = parent_score  # on the head: the usual case, one lookup less
+            else:
+                head_score = store.get_score(self._head_hash)
             assert head_score is not None
             head = Tip(self._head_hash, self._head.number, head_score)
             if not self.fork_choice.prefers(candidate, head):
@@ -375,7 +378,13 @@ class Chain:
     def _move_head(self, new: Tip, old: Tip, known: dict[bytes, BlockWithReceipts]) -> ChainEvent:
         """Rewrite the canonical and transaction indexes for head `new` (inside a transaction)."""
         store = self.store
-        if new.number == old.number + 1 and store.get_parent(new.hash) == (new.number, old.hash):
+        new_block = known.get(new.hash)
+        if new.number == old.number + 1 and (
+            new_block.block.parent_hash == old.hash
+            if new_block is not None
+            else store.get_parent(new.hash) == (new.number, old.hash)
+        ):
+            # The head's child: nothing leaves the canonical chain, nothing is above the head.
             removed_hashes: list[bytes] = []
             added_pairs = [(new.number, new.hash)]
         else:
@@ -386,7 +395,8 @@ class Chain:
         for item in removed:
             for tx_hash in item.block.transaction_hashes:
                 store.delete_tx_location(tx_hash, item.block.hash)
-        store.delete_canonical_above(new.number)
+        if removed_hashes or new.number <= old.number:
+            store.delete_canonical_above(new.number)
         added = []
         for number, block_hash in added_pairs:
             item = self._with_receipts(block_hash, known)

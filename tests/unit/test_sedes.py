@@ -3,6 +3,7 @@ package) and the sedes of accounts, logs, receipts, withdrawals and block header
 
 import dataclasses
 import hashlib
+import re
 
 import pytest
 import rlp
@@ -325,3 +326,46 @@ def test_header_refuses_to_encode_a_later_fork_field_without_the_earlier():
     partial = dataclasses.replace(CANCUN_GENESIS, excess_blob_gas=None)
     with pytest.raises(ValueError, match="after all earlier ones"):
         encode(partial, HEADER)
+
+
+_uint = st.one_of(st.integers(0, 300), st.integers(0, 2**256 + 5), st.just(-1), st.just(True))
+_maybe = st.one_of(st.none(), st.just(0))  # None, or a value for a later-fork field
+
+
+@given(
+    number=_uint,
+    gas_used=_uint,
+    extra_data=st.one_of(st.binary(max_size=40), st.just(bytearray(b"\x01"))),
+    nonce=st.one_of(st.just(bytes(8)), st.binary(min_size=7, max_size=9)),
+    base_fee=st.one_of(st.none(), _uint),
+    withdrawals=_maybe,
+    blob_gas=st.one_of(st.none(), st.integers(0, 2**64 + 1)),
+    excess=_maybe,
+    beacon=_maybe,
+    requests=_maybe,
+)
+def test_header_rlp_fast_path_agrees_with_the_generic_encoder(
+    number, gas_used, extra_data, nonce, base_fee, withdrawals, blob_gas, excess, beacon, requests
+):
+    """BlockHeader.rlp writes the RLP straight from the fields: the same bytes as
+    `encode(h, HEADER)`, and the same error for a header that does not fit."""
+    header = dataclasses.replace(
+        MAINNET_GENESIS,
+        number=number,
+        gas_used=gas_used,
+        extra_data=extra_data,
+        nonce=nonce,
+        base_fee_per_gas=base_fee,
+        withdrawals_root=None if withdrawals is None else b"\x05" * 32,
+        blob_gas_used=blob_gas,
+        excess_blob_gas=None if excess is None else 3,
+        parent_beacon_block_root=None if beacon is None else b"\x06" * 32,
+        requests_hash=None if requests is None else b"\x07" * 32,
+    )
+    try:
+        expected = encode(header, HEADER)
+    except ValueError as exc:
+        with pytest.raises(ValueError, match=re.escape(str(exc))):
+            header.rlp  # noqa: B018
+    else:
+        assert header.rlp == expected

@@ -42,7 +42,11 @@ from pyeth.state import State
 BLOCKHASH_WINDOW: Final = 256
 HEADER_CACHE_SIZE: Final = 1024
 STATE_CACHE_SIZE: Final = 4  # post-states kept in memory, by state root, for the next block
-BLOCK_CACHE_SIZE: Final = 64  # recent blocks and receipts kept decoded (receipt lookups, logs)
+# Recent blocks and receipts kept decoded (receipt lookups, logs): a sender that reads its
+# receipts after sending many transactions finds them without decoding a body and recovering
+# its senders again. ~2.6 KiB per one-transaction block; bounded in transactions as well.
+BLOCK_CACHE_SIZE: Final = 1024
+BLOCK_CACHE_TRANSACTIONS: Final = 4096
 STATE_CACHE_MAX_ACCOUNTS: Final = 250_000  # a bigger cached state is dropped, not kept
 
 
@@ -87,6 +91,7 @@ class Chain:
         self._headers: OrderedDict[bytes, BlockHeader] = OrderedDict()
         self._states: OrderedDict[bytes, State] = OrderedDict()
         self._blocks: OrderedDict[bytes, BlockWithReceipts] = OrderedDict()
+        self._kept_transactions = 0  # in self._blocks
         self._subscribers: list[Callable[[ChainEvent], None]] = []
         stored_genesis = store.get_canonical(0)
         if stored_genesis is None:
@@ -308,8 +313,13 @@ class Chain:
         self._remember_header(block_hash, header)
         # Just sealed or received: the block its receipts are asked for next.
         self._blocks[block_hash] = BlockWithReceipts(block, tuple(result.receipts))
-        if len(self._blocks) > BLOCK_CACHE_SIZE:
-            self._blocks.popitem(last=False)
+        self._kept_transactions += len(block.transactions)
+        while len(self._blocks) > 1 and (
+            len(self._blocks) > BLOCK_CACHE_SIZE
+            or self._kept_transactions > BLOCK_CACHE_TRANSACTIONS
+        ):
+            _, evicted = self._blocks.popitem(last=False)
+            self._kept_transactions -= len(evicted.block.transactions)
         if len(state.accounts()) <= STATE_CACHE_MAX_ACCOUNTS:
             self._states[header.state_root] = state
             if len(self._states) > STATE_CACHE_SIZE:

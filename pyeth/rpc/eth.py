@@ -47,6 +47,7 @@ from pyeth.rpc.errors import (
 from pyeth.rpc.formats import (
     block_json,
     log_json,
+    receipt_json,
     receipts_json,
     transaction_json,
 )
@@ -476,7 +477,7 @@ def get_transaction_receipt(ctx: RpcContext, tx_hash: bytes) -> dict[str, Any] |
     receipts = chain.get_receipts(location[0])
     if block is None or receipts is None:
         return None
-    return receipts_json(block, receipts)[location[1]]
+    return receipt_json(block, receipts, location[1])
 
 
 @METHODS.method("eth_getBlockReceipts", required("block", p.block_ref))

@@ -11,7 +11,6 @@ from typing import Any
 
 from evm.addresses import create_address
 from pyeth.chain import Block, LogEntry, encode_block
-from pyeth.chain.events import block_logs
 from pyeth.fees import blob_base_fee, blob_gas
 from pyeth.hexutil import int_to_hex as q
 from pyeth.hexutil import to_hex
@@ -179,37 +178,54 @@ def log_json(entry: LogEntry, timestamp: int | None = None) -> Json:
 
 def receipts_json(block: Block, receipts: Sequence[Receipt]) -> list[Json]:
     """Every receipt object of a block, in transaction order."""
-    header = block.header
-    base_fee = header.base_fee_per_gas or 0
-    logs: list[list[Json]] = [[] for _ in receipts]
-    for entry in block_logs(block, receipts):
-        logs[entry.transaction_index].append(log_json(entry, header.timestamp))
     out = []
-    previous = 0
-    for index, (tx, receipt) in enumerate(zip(block.transactions, receipts, strict=True)):
-        sender = recover_sender(tx)
-        item: Json = {
-            "type": q(tx.TYPE),
-            "transactionHash": to_hex(block.transaction_hashes[index]),
-            "transactionIndex": q(index),
-            "blockHash": to_hex(block.hash),
-            "blockNumber": q(block.number),
-            "from": to_hex(sender),
-            "to": None if tx.to is None else to_hex(tx.to),
-            "cumulativeGasUsed": q(receipt.cumulative_gas_used),
-            "gasUsed": q(receipt.cumulative_gas_used - previous),
-            "contractAddress": to_hex(create_address(sender, tx.nonce)) if tx.to is None else None,
-            "logs": logs[index],
-            "logsBloom": to_hex(receipt.logs_bloom),
-            "status": q(receipt.status) if isinstance(receipt.status, int) else None,
-            "effectiveGasPrice": q(effective_gas_price(tx, base_fee)),
-        }
-        if isinstance(receipt.status, bytes):
-            item["root"] = to_hex(receipt.status)
-            del item["status"]
-        if isinstance(tx, BlobTransaction):
-            item["blobGasUsed"] = q(blob_gas(len(tx.blob_versioned_hashes)))
-            item["blobGasPrice"] = q(blob_base_fee(header.excess_blob_gas or 0))
-        out.append(item)
-        previous = receipt.cumulative_gas_used
+    log_index = 0
+    for index, receipt in enumerate(receipts):
+        out.append(_receipt_json(block, receipts, index, log_index))
+        log_index += len(receipt.logs)
     return out
+
+
+def receipt_json(block: Block, receipts: Sequence[Receipt], index: int) -> Json:
+    """The receipt object of the block's transaction `index` (only its sender recovered)."""
+    log_index = sum(len(receipt.logs) for receipt in receipts[:index])
+    return _receipt_json(block, receipts, index, log_index)
+
+
+def _receipt_json(block: Block, receipts: Sequence[Receipt], index: int, log_index: int) -> Json:
+    """Receipt `index`, whose first log is the block's log `log_index`."""
+    header = block.header
+    tx = block.transactions[index]
+    receipt = receipts[index]
+    tx_hash = block.transaction_hashes[index]
+    previous = receipts[index - 1].cumulative_gas_used if index else 0
+    sender = recover_sender(tx)
+    item: Json = {
+        "type": q(tx.TYPE),
+        "transactionHash": to_hex(tx_hash),
+        "transactionIndex": q(index),
+        "blockHash": to_hex(block.hash),
+        "blockNumber": q(block.number),
+        "from": to_hex(sender),
+        "to": None if tx.to is None else to_hex(tx.to),
+        "cumulativeGasUsed": q(receipt.cumulative_gas_used),
+        "gasUsed": q(receipt.cumulative_gas_used - previous),
+        "contractAddress": to_hex(create_address(sender, tx.nonce)) if tx.to is None else None,
+        "logs": [
+            log_json(
+                LogEntry(log, block.hash, block.number, tx_hash, index, log_index + offset, False),
+                header.timestamp,
+            )
+            for offset, log in enumerate(receipt.logs)
+        ],
+        "logsBloom": to_hex(receipt.logs_bloom),
+        "status": q(receipt.status) if isinstance(receipt.status, int) else None,
+        "effectiveGasPrice": q(effective_gas_price(tx, header.base_fee_per_gas or 0)),
+    }
+    if isinstance(receipt.status, bytes):
+        item["root"] = to_hex(receipt.status)
+        del item["status"]
+    if isinstance(tx, BlobTransaction):
+        item["blobGasUsed"] = q(blob_gas(len(tx.blob_versioned_hashes)))
+        item["blobGasPrice"] = q(blob_base_fee(header.excess_blob_gas or 0))
+    return item

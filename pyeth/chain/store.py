@@ -19,6 +19,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Final
 
@@ -318,7 +319,7 @@ class BufferedNodeStore:
         self._unwritten.update(self._pending)
         self._pending.clear()
         if len(self._unwritten) >= self.defer:
-            self._insert(sorted(self._unwritten.items()))
+            self._insert(sorted(self._unwritten.items(), key=itemgetter(0)))
             self._unwritten.clear()
 
     def _insert(self, items: Iterable[tuple[bytes, bytes]]) -> None:

@@ -161,6 +161,8 @@ class Filters:
     # --- events --------------------------------------------------------------------------
 
     def _on_head(self, event: ChainEvent) -> None:
+        if not self._filters and not self._subscriptions:
+            return  # nobody to tell: no log rendered for nothing
         timestamps = {item.block.hash: item.block.header.timestamp for item in event.added}
         timestamps.update({item.block.hash: item.block.header.timestamp for item in event.removed})
         logs = [

@@ -84,7 +84,8 @@ def init(node: Node, settings: ServerSettings | None = None) -> web.Application:
     app.router.add_post("/", handle_http)
     app.router.add_get("/", handle_get)
     app.router.add_route("OPTIONS", "/", handle_preflight)
-    app.on_response_prepare.append(_add_cors_headers)
+    if settings.cors_origins:  # else no response carries CORS headers: no hook per response
+        app.on_response_prepare.append(_add_cors_headers)
     app.cleanup_ctx.append(_filters)
     if settings.run_node:
         app.cleanup_ctx.append(_node_background)

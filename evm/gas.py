@@ -1,6 +1,6 @@
 """The gas schedule: every cost the EVM charges, as named constants, and the helpers that price
-memory and copies. Opcode bodies use these names, never literals. Values are Cancun's; a later
-fork that changes a price overrides it in `evm.forks`.
+memory and copies. Opcode bodies use these names, never literals. Values are Cancun's; a fork
+that prices something differently (earlier or later) says so in `evm.forks`, by name.
 """
 
 from typing import Final
@@ -39,6 +39,11 @@ GAS_SSTORE_RESET: Final = 2900  # 5000 - GAS_COLD_SLOAD
 GAS_SSTORE_STIPEND: Final = 2300  # SSTORE fails if gas left is at or below this
 REFUND_SSTORE_CLEARS: Final = 4800
 MAX_REFUND_QUOTIENT: Final = 5
+# Before London's EIP-3529: larger refunds, for clearing a slot and for SELFDESTRUCT, capped at
+# half the gas used.
+REFUND_SSTORE_CLEARS_BERLIN: Final = 15000
+REFUND_SELFDESTRUCT_BERLIN: Final = 24000
+MAX_REFUND_QUOTIENT_BERLIN: Final = 2
 
 # Calls and creation.
 GAS_CALL_VALUE: Final = 9000

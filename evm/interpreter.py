@@ -25,8 +25,9 @@ from evm.instructions.flow import Stop
 from evm.state import WorldState
 from evm.tracing import run_traced
 
-# Each EVM call level uses about six Python frames (loop, opcode, call helper, process, execute).
-_PYTHON_FRAMES_PER_CALL = 8
+# Each EVM call level uses about seven Python frames (loop, opcode, call helper, process,
+# execute, run frame).
+_PYTHON_FRAMES_PER_CALL = 9
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 1100 * _PYTHON_FRAMES_PER_CALL + 2000))
 
 RIPEMD160_ADDRESS = (3).to_bytes(20, "big")
@@ -139,6 +140,18 @@ def execute(message: Message, context: Context) -> MessageResult:
         analysis.push_values,
         message.gas,
     )
+    if context.rules.selfdestruct_refund:
+        context.destroy_sets.append(frame.to_destroy)
+        try:
+            return _run_frame(frame, analysis)
+        finally:
+            context.destroy_sets.pop()
+    return _run_frame(frame, analysis)
+
+
+def _run_frame(frame: Frame, analysis: CodeAnalysis) -> MessageResult:
+    """Run `frame` to its end; the result it leaves."""
+    context = frame.context
     try:
         if context.tracer is None:
             if COMPILE_BLOCKS:
@@ -199,7 +212,7 @@ def process_create(message: Message, context: Context) -> MessageResult:
     if result.success:
         code = result.output
         try:
-            if code and code[0] == 0xEF:
+            if code and code[0] == 0xEF and context.rules.reject_ef_code:
                 raise InvalidContract("code may not start with 0xEF (EIP-3541)")
             if len(code) > context.rules.max_code_size:
                 raise OutOfGas

@@ -40,7 +40,7 @@ from evm.instructions import (
     system,
 )
 
-__all__ = ["CANCUN_OPS", "STACK_LIMIT", "Op"]
+__all__ = ["CANCUN_OPS", "DIFFICULTY", "STACK_LIMIT", "Op"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +156,6 @@ CANCUN_OPS: tuple[Op, ...] = (
     Op(0xFE, "INVALID", system.invalid, 0, 0, GAS_ZERO),
     Op(0xFF, "SELFDESTRUCT", system.selfdestruct, 1, 0, GAS_SELFDESTRUCT),
 )
+
+# 0x44 before Paris: the proof-of-work difficulty, which PREVRANDAO replaced (EIP-4399).
+DIFFICULTY = Op(0x44, "DIFFICULTY", block.difficulty, 0, 1, GAS_BASE)

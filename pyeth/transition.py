@@ -14,11 +14,12 @@ from evm.delegation import delegated_address, designator
 from evm.errors import EVMError
 from evm.forks import ForkRules
 from evm.frame import BlockEnv, Message, TxEnv
-from evm.gas import GAS_AUTH_BASE, GAS_AUTH_PER_EMPTY_ACCOUNT, MAX_REFUND_QUOTIENT
+from evm.gas import GAS_AUTH_BASE, GAS_AUTH_PER_EMPTY_ACCOUNT
 from evm.interpreter import address_collides, process_create, process_message
 from pyeth.errors import InvalidSignature, InvalidTransaction
 from pyeth.fees import blob_gas
 from pyeth.state import State
+from pyeth.transactions import check_type
 from pyeth.transactions.authorization import recover_authority
 from pyeth.transactions.intrinsic import calldata_floor_gas, transaction_intrinsic_gas
 from pyeth.transactions.model import (
@@ -66,16 +67,13 @@ def check_transaction(
 
     Raises InvalidTransaction naming the rule that failed.
     """
+    check_type(tx, rules)
     if isinstance(tx, SetCodeTransaction):
-        if not rules.set_code:
-            raise InvalidTransaction(
-                f"type 4 transactions are not valid before Prague ({rules.name})"
-            )
         if tx.to is None:
             raise InvalidTransaction("set-code transaction cannot create a contract")
         if not tx.authorization_list:
             raise InvalidTransaction("set-code transaction has an empty authorization list")
-    intrinsic = transaction_intrinsic_gas(tx)
+    intrinsic = transaction_intrinsic_gas(tx, rules.initcode_word_gas)
     if rules.calldata_floor:
         intrinsic = max(intrinsic, calldata_floor_gas(tx.data))
     if tx.gas_limit < intrinsic:
@@ -86,10 +84,9 @@ def check_transaction(
         )
     if tx.nonce >= MAX_NONCE:
         raise InvalidTransaction("nonce has max value (2**64 - 1)")
-    if tx.to is None and len(tx.data) > rules.max_initcode_size:
-        raise InvalidTransaction(
-            f"max initcode size exceeded: {len(tx.data)} > {rules.max_initcode_size}"
-        )
+    initcode_limit = rules.max_initcode_size
+    if tx.to is None and initcode_limit is not None and len(tx.data) > initcode_limit:
+        raise InvalidTransaction(f"max initcode size exceeded: {len(tx.data)} > {initcode_limit}")
     limit = block.gas_limit if gas_available is None else gas_available
     if tx.gas_limit > limit:
         raise InvalidTransaction(f"gas limit {tx.gas_limit} exceeds block gas available {limit}")
@@ -157,8 +154,9 @@ def apply_transaction(
     blob_gas_used = blob_gas(len(blob_hashes))
 
     # Buy the gas and bump the nonce.
+    warm = (sender, block.coinbase) if rules.warm_coinbase else (sender,)  # EIP-3651
     state.begin_transaction(
-        warm_accounts=(sender, block.coinbase, *rules.precompiles),
+        warm_accounts=(*warm, *rules.precompiles),
         warm_slots=((address, key) for address, keys in tx.access_list for key in keys),
     )
     for address, _keys in tx.access_list:
@@ -169,7 +167,7 @@ def apply_transaction(
     )
     nonce = state.get_nonce(sender)
     state.set_nonce(sender, nonce + 1)
-    gas = tx.gas_limit - transaction_intrinsic_gas(tx)
+    gas = tx.gas_limit - transaction_intrinsic_gas(tx, rules.initcode_word_gas)
     auth_refund = 0
     if isinstance(tx, SetCodeTransaction):
         auth_refund = set_delegations(state, tx.authorization_list, block.chain_id)
@@ -226,11 +224,11 @@ def apply_transaction(
         else:
             refund, logs, to_destroy, touched = 0, [], set(), set()
 
-    # Refund (capped at a fifth, EIP-3529; Prague: never below the calldata floor, EIP-7623)
-    # and pay the coinbase its tip.
+    # Refund (capped at a fifth from London, EIP-3529, half before; Prague: never below the
+    # calldata floor, EIP-7623) and pay the coinbase its tip (before London: all of the fee).
     refund += auth_refund
     gas_used = tx.gas_limit - gas_left
-    gas_used -= min(gas_used // MAX_REFUND_QUOTIENT, refund)
+    gas_used -= min(gas_used // rules.refund_quotient, refund)
     if rules.calldata_floor:
         gas_used = max(gas_used, calldata_floor_gas(tx.data))
     state.set_balance(sender, state.get_balance(sender) + (tx.gas_limit - gas_used) * price)

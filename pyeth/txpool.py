@@ -213,11 +213,11 @@ class TxPool:
         if size > MAX_TX_SIZE:
             raise Rejected(f"oversized data: transaction size {size}, limit {MAX_TX_SIZE}")
         rules = self.next_rules()
+        self._check_fork_rules(tx, rules)
         if isinstance(tx, BlobTransaction):
             self._check_blobs(tx, sidecar, rules)
-        self._check_fork_rules(tx, rules)
         try:
-            validate_static(tx, chain_id=self.chain.chain_id)
+            validate_static(tx, chain_id=self.chain.chain_id, rules=rules)
             sender = recover_sender(tx)
         except Rejected:
             raise
@@ -277,11 +277,10 @@ class TxPool:
 
     def _check_fork_rules(self, tx: Transaction, rules: ForkRules) -> None:
         """Whether the next block's fork takes `tx`'s type (geth's wording)."""
-        if isinstance(tx, SetCodeTransaction):
-            if not rules.set_code:
-                raise Rejected("transaction type not supported")
-            if not tx.authorization_list:
-                raise Rejected("EIP-7702 transaction with empty auth list")
+        if tx.TYPE not in rules.tx_types:
+            raise Rejected("transaction type not supported")
+        if isinstance(tx, SetCodeTransaction) and not tx.authorization_list:
+            raise Rejected("EIP-7702 transaction with empty auth list")
 
     def _check_against_state(self, tx: Transaction, sender: bytes, rules: ForkRules) -> None:
         state = self.head_state()

@@ -34,8 +34,13 @@ def number(frame: Frame) -> None:
 
 
 def prevrandao(frame: Frame) -> None:
-    """PREVRANDAO: the beacon chain randomness (was DIFFICULTY before the merge)."""
+    """PREVRANDAO: the beacon chain randomness (EIP-4399, from Paris; DIFFICULTY before)."""
     frame.stack.append(int.from_bytes(frame.context.block.prev_randao, "big"))
+
+
+def difficulty(frame: Frame) -> None:
+    """DIFFICULTY: the block's proof-of-work difficulty (0x44 before Paris)."""
+    frame.stack.append(frame.context.block.difficulty)
 
 
 def gaslimit(frame: Frame) -> None:

@@ -1,4 +1,5 @@
-"""Storage: SLOAD, SSTORE (EIP-2200 metering with EIP-2929 access costs and EIP-3529 refunds),
+"""Storage: SLOAD, SSTORE (EIP-2200 metering with EIP-2929 access costs, and EIP-3529 refunds
+from London),
 and transient storage TLOAD, TSTORE (EIP-1153)."""
 
 from evm.errors import OutOfGas, StaticWrite
@@ -9,7 +10,6 @@ from evm.gas import (
     GAS_SSTORE_SET,
     GAS_SSTORE_STIPEND,
     GAS_WARM_ACCESS,
-    REFUND_SSTORE_CLEARS,
 )
 from evm.instructions.common import charge
 
@@ -44,12 +44,12 @@ def sstore(frame: Frame) -> None:
     else:
         cost += GAS_WARM_ACCESS
     charge(frame, cost)
-    # REFUND
+    # REFUND (the clearing refund is the fork's: 15,000 before London, 4,800 after)
     if current != new:
         if original and current and not new:
-            frame.refund += REFUND_SSTORE_CLEARS
+            frame.refund += frame.context.rules.sstore_clears_refund
         if original and not current:
-            frame.refund -= REFUND_SSTORE_CLEARS
+            frame.refund -= frame.context.rules.sstore_clears_refund
         if original == new:
             if original == 0:
                 frame.refund += GAS_SSTORE_SET - GAS_WARM_ACCESS

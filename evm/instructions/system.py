@@ -13,7 +13,6 @@ from evm.gas import (
     GAS_CALL_STIPEND,
     GAS_CALL_VALUE,
     GAS_COLD_ACCOUNT_ACCESS,
-    GAS_INITCODE_WORD,
     GAS_KECCAK256_WORD,
     GAS_NEW_ACCOUNT,
     GAS_SELFDESTRUCT_NEW_ACCOUNT,
@@ -56,7 +55,8 @@ def _create(frame: Frame, value: int, offset: int, size: int, salt: int | None) 
     context = frame.context
     state = context.state
     init_code = bytes(frame.memory[offset : offset + size])
-    if size > context.rules.max_initcode_size:
+    limit = context.rules.max_initcode_size
+    if limit is not None and size > limit:
         raise OutOfGas
     sender = message.target
     if salt is None:
@@ -111,7 +111,7 @@ def create(frame: Frame) -> None:
     offset = stack.pop()
     size = stack.pop()
     # GAS
-    charge(frame, GAS_INITCODE_WORD * ((size + 31) >> 5))
+    charge(frame, frame.context.rules.initcode_word_gas * ((size + 31) >> 5))
     expand_memory(frame, offset, size)
     # OPERATION
     _create(frame, value, offset, size, None)
@@ -126,7 +126,8 @@ def create2(frame: Frame) -> None:
     size = stack.pop()
     salt = stack.pop()
     # GAS
-    charge(frame, (GAS_INITCODE_WORD + GAS_KECCAK256_WORD) * ((size + 31) >> 5))
+    word_gas = frame.context.rules.initcode_word_gas + GAS_KECCAK256_WORD
+    charge(frame, word_gas * ((size + 31) >> 5))
     expand_memory(frame, offset, size)
     # OPERATION
     _create(frame, value, offset, size, salt)
@@ -351,12 +352,15 @@ def invalid(frame: Frame) -> None:
 
 
 def selfdestruct(frame: Frame) -> None:
-    """SELFDESTRUCT: beneficiary: send all the balance there; delete the account only if it
-    was created in this same transaction (EIP-6780)."""
+    """SELFDESTRUCT: beneficiary: send all the balance there and delete the account at the end
+    of the transaction; from Cancun (EIP-6780) delete it only if it was created in this same
+    transaction. Before London it earns a refund (once per account)."""
     # STACK
     beneficiary = to_address(frame.stack.pop())
     # GAS
-    state = frame.context.state
+    context = frame.context
+    state = context.state
+    rules = context.rules
     originator = frame.message.target
     cost = 0 if state.warm_account(beneficiary) else GAS_COLD_ACCOUNT_ACCESS
     balance = state.get_balance(originator)
@@ -369,7 +373,11 @@ def selfdestruct(frame: Frame) -> None:
     if balance and beneficiary != originator:
         state.set_balance(originator, 0)
         state.set_balance(beneficiary, state.get_balance(beneficiary) + balance)
-    if state.was_created(originator):
+    if not rules.selfdestruct_only_new or state.was_created(originator):
+        if rules.selfdestruct_refund and not any(
+            originator in pending for pending in context.destroy_sets
+        ):
+            frame.refund += rules.selfdestruct_refund
         state.set_balance(originator, 0)  # with itself as beneficiary the ether is burnt
         frame.to_destroy.add(originator)
     if state.account_exists(beneficiary) and state.is_empty(beneficiary):

@@ -2,9 +2,10 @@
 
 Each precompile is a module with `gas(data) -> int`, which never raises (the interpreter charges
 it before anything runs), and `run(data) -> bytes`, which raises `PrecompileFailure` for input the
-precompile rejects (the interpreter then burns all gas given to the call). `CANCUN_PRECOMPILES`
-maps each 20-byte address to its pair; a later fork builds its map from this one:
-`PRAGUE_PRECOMPILES` adds the BLS12-381 operations (EIP-2537) at 0x0b-0x11, and
+precompile rejects (the interpreter then burns all gas given to the call). `BERLIN_PRECOMPILES`
+maps each 20-byte address to its pair (0x01-0x09, unchanged until Cancun); a later fork builds
+its map from the one before: `CANCUN_PRECOMPILES` adds the KZG point evaluation (EIP-4844) at
+0x0a, `PRAGUE_PRECOMPILES` adds the BLS12-381 operations (EIP-2537) at 0x0b-0x11, and
 `OSAKA_PRECOMPILES` bounds and reprices MODEXP (EIP-7823, EIP-7883) and adds P256VERIFY
 (EIP-7951) at 0x100.
 """
@@ -47,7 +48,7 @@ def address(number: int) -> bytes:
     return number.to_bytes(20, "big")
 
 
-CANCUN_PRECOMPILES: Final[dict[bytes, Precompile]] = {
+BERLIN_PRECOMPILES: Final[dict[bytes, Precompile]] = {
     address(0x01): Precompile(ecrecover.gas, ecrecover.run),
     address(0x02): Precompile(sha256.gas, sha256.run),
     address(0x03): Precompile(ripemd160.gas, ripemd160.run),
@@ -57,6 +58,10 @@ CANCUN_PRECOMPILES: Final[dict[bytes, Precompile]] = {
     address(0x07): Precompile(ecmul.gas, ecmul.run),
     address(0x08): Precompile(ecpairing.gas, ecpairing.run),
     address(0x09): Precompile(blake2f.gas, blake2f.run),
+}
+
+CANCUN_PRECOMPILES: Final[dict[bytes, Precompile]] = {
+    **BERLIN_PRECOMPILES,
     address(0x0A): Precompile(point_evaluation.gas, point_evaluation.run),
 }
 

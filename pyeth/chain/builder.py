@@ -4,9 +4,10 @@ does with transactions from the pool, and what tests use to make chains.
 `build_block` executes the candidate transactions on the parent's state (the chain's cached
 post-state, taken out of the cache, or a fresh one), leaves out those that cannot be included
 (their errors are returned, the pool decides what to do with them) and fills in every header
-field the validity rules derive: base fee, excess blob gas, gas and blob gas used, bloom and the
-three roots. Nothing is written; import the result with `Chain.import_block`, passing
-`executed=built.executed` to skip executing it a second time.
+field the validity rules derive, those of its fork only: difficulty (before the merge), base
+fee, excess blob gas, gas and blob gas used, bloom and the three roots. Nothing is written;
+import the result with `Chain.import_block`, passing `executed=built.executed` to skip executing
+it a second time.
 """
 
 from __future__ import annotations
@@ -16,9 +17,15 @@ from dataclasses import dataclass, field, replace
 
 from pyeth.chain.blocks import EMPTY_OMMERS_HASH, Block, transactions_root, withdrawals_root
 from pyeth.chain.chain import Chain, _LazyHashes
+from pyeth.chain.forks import since
 from pyeth.chain.processing import BlockExecution, BlockResult
 from pyeth.chain.receipts import EMPTY_BLOOM
-from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
+from pyeth.chain.validation import (
+    BOMB_DELAYS,
+    calc_base_fee,
+    calc_difficulty,
+    calc_excess_blob_gas,
+)
 from pyeth.errors import InvalidTransaction
 from pyeth.sedes import BlockHeader, Withdrawal
 from pyeth.state import State
@@ -68,6 +75,7 @@ def build_block(
     number = parent.number + 1
     timestamp = parent.timestamp + 1 if timestamp is None else timestamp
     rules = chain.config.rules_at(number, timestamp)
+    london, shanghai, cancun = (since(rules, fork) for fork in ("London", "Shanghai", "Cancun"))
     header = BlockHeader(
         parent_hash=parent_hash,
         ommers_hash=EMPTY_OMMERS_HASH,
@@ -84,12 +92,18 @@ def build_block(
         extra_data=extra_data,
         prev_randao=prev_randao,
         nonce=bytes(8),
-        base_fee_per_gas=calc_base_fee(parent),
-        withdrawals_root=withdrawals_root(withdrawals),
-        blob_gas_used=0,
-        excess_blob_gas=calc_excess_blob_gas(parent, rules),
-        parent_beacon_block_root=parent_beacon_block_root,
+        base_fee_per_gas=calc_base_fee(parent) if london else None,
+        withdrawals_root=withdrawals_root(withdrawals) if shanghai else None,
+        blob_gas_used=0 if cancun else None,
+        excess_blob_gas=calc_excess_blob_gas(parent, rules) if cancun else None,
+        parent_beacon_block_root=parent_beacon_block_root if cancun else None,
     )
+    if not since(rules, "Paris"):  # a proof-of-work header: the difficulty its parent gives
+        header = replace(
+            header, difficulty=calc_difficulty(header, parent, BOMB_DELAYS[rules.name])
+        )
+    if withdrawals and not shanghai:
+        raise ValueError(f"withdrawals given for a {rules.name} block (they came in Shanghai)")
     # Read from the database only if a transaction runs BLOCKHASH (256 rows a block otherwise).
     hashes = _LazyHashes(chain, parent_hash, parent.number)
     state = chain.take_state(parent.state_root) if state is None else state
@@ -118,8 +132,8 @@ def build_block(
         receipts_root=result.receipts_root,
         logs_bloom=result.logs_bloom,
         gas_used=result.gas_used,
-        blob_gas_used=result.blob_gas_used,
+        blob_gas_used=result.blob_gas_used if cancun else None,
         requests_hash=result.requests_hash,
     )
-    block = Block(header, tuple(included), (), tuple(withdrawals))
+    block = Block(header, tuple(included), (), tuple(withdrawals) if shanghai else None)
     return BuiltBlock(block, result, rejected, state)

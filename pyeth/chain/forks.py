@@ -53,7 +53,9 @@ TIME_FORKS: Final = (
 )
 FORK_ORDER: Final = ("Frontier", *dict.fromkeys(name for name, _ in BLOCK_FORKS + TIME_FORKS))
 # The first fork pyeth runs: every fork up to it must be active at genesis.
-FIRST_FORK: Final = "Cancun"
+FIRST_FORK: Final = "Berlin"
+# Forks that only delayed the difficulty bomb: London's rules under their own names.
+BOMB_DELAY_FORKS: Final = ("ArrowGlacier", "GrayGlacier")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,8 @@ def fork_rules(fork: str, blob: BlobParams | None = None) -> ForkRules:
             table of its own and `blob` is None.
     """
     rules = FORKS.get(fork)
+    if fork in BOMB_DELAY_FORKS:
+        rules = FORKS["London"].with_changes(fork)
     if rules is None:
         newest = max(FORKS, key=FORK_ORDER.index)
         if fork not in FORK_ORDER or FORK_ORDER.index(fork) < FORK_ORDER.index(newest):

@@ -8,15 +8,20 @@ nonce, ...). Quantities may be hex ("0x...") or decimal strings or JSON integers
 accepts them. Anything malformed raises `InvalidGenesis` with the path of the field
 (`alloc.0x...balance`, `config.cancunTime`).
 
-pyeth runs Cancun and later forks, so every fork up to Cancun must be active at genesis; Prague,
-Osaka and the blob-parameter-only forks (BPO1 to BPO5) may come at any time, in order; a config
-that says otherwise is refused naming the field. This module does not touch a database:
-`Genesis.commit_state(store)` writes the state tries into whatever node store the caller gives
-it.
+pyeth runs Berlin and later forks. Every block-numbered fork up to Berlin must be active at
+genesis; London and the merge (`mergeNetsplitBlock`, or `terminalTotalDifficulty` 0) either are
+too or never come (pyeth does not run the London block's gas-target switch or a proof-of-work to
+proof-of-stake transition other than the first timestamp fork's). The timestamp forks
+(Shanghai, Cancun, Prague, Osaka, BPO1 to BPO5) each come at any time, in order, none skipped
+but the blob-parameter-only ones, and bring the merged rules with them; a config that says
+otherwise is refused naming the field. This module does not touch a
+database: `Genesis.commit_state(store)` writes the state tries into whatever node store the
+caller gives it.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -24,7 +29,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any, Final
 
-from evm.forks import ForkRules
+from evm.forks import FORKS, ForkRules
 from pyeth.chain.blocks import EMPTY_OMMERS_HASH, Block
 from pyeth.chain.forks import (
     BLOCK_FORKS,
@@ -49,13 +54,13 @@ MAX_EXTRA_DATA: Final = 32
 
 MAINNET_DEPOSIT_CONTRACT: Final = bytes.fromhex("00000000219ab540356cbb839cbe05303d7705fa")
 EMPTY_REQUESTS_HASH: Final = sha256(b"").digest()  # EIP-7685: a block without requests
-# Forks that may be left out of a config without mattering to a Cancun-from-genesis chain.
+# Block forks up to the first fork pyeth runs must be at 0; the later ones at 0 or left out.
+REQUIRED_BLOCK_FORKS: Final = BLOCK_FORKS[: [name for name, _ in BLOCK_FORKS].index(FIRST_FORK) + 1]
+LATER_BLOCK_FORKS: Final = BLOCK_FORKS[len(REQUIRED_BLOCK_FORKS) :]
+# Forks that only moved the difficulty bomb: a config may leave them out.
 OPTIONAL_BLOCK_FORKS: Final = frozenset(
-    {"muirGlacierBlock", "arrowGlacierBlock", "grayGlacierBlock", "mergeNetsplitBlock"}
+    {"muirGlacierBlock", "arrowGlacierBlock", "grayGlacierBlock"}
 )
-# Timestamp forks up to this one must be active at genesis; later ones may come at any time.
-GENESIS_TIME_FORKS: Final = TIME_FORKS[: [name for name, _ in TIME_FORKS].index(FIRST_FORK) + 1]
-LATER_TIME_FORKS: Final = TIME_FORKS[len(GENESIS_TIME_FORKS) :]
 # Forks a config may leave out while scheduling later ones (geth's "optional" forks).
 SKIPPABLE_FORKS: Final = frozenset({"BPO1", "BPO2", "BPO3", "BPO4", "BPO5"})
 
@@ -93,6 +98,8 @@ class ChainConfig:
             activation = self.fork_blocks.get(key)
             if activation is not None and number >= activation:
                 name = fork
+        if self.terminal_total_difficulty == 0 and name != "Paris":
+            name = "Paris"  # merged at genesis (the config checks London is there too)
         for fork, key in TIME_FORKS:
             activation = self.fork_times.get(key)
             if activation is not None and timestamp >= activation:
@@ -139,7 +146,10 @@ class Genesis:
         return state.commit()
 
     def header(self, state_root: bytes | None = None) -> BlockHeader:
-        """Block 0's header (its state root computed unless given)."""
+        """Block 0's header (its state root computed unless given), with the fields of the
+        forks active at genesis."""
+        active = functools.partial(self.config.is_active, number=0, timestamp=self.timestamp)
+        cancun = active("Cancun")
         return BlockHeader(
             parent_hash=bytes(32),
             ommers_hash=EMPTY_OMMERS_HASH,
@@ -156,30 +166,29 @@ class Genesis:
             extra_data=self.extra_data,
             prev_randao=self.mix_hash,
             nonce=self.nonce,
-            base_fee_per_gas=self.base_fee_per_gas,
-            withdrawals_root=EMPTY_TRIE_ROOT,
-            blob_gas_used=self.blob_gas_used,
-            excess_blob_gas=self.excess_blob_gas,
-            parent_beacon_block_root=self.parent_beacon_block_root,
-            requests_hash=(
-                EMPTY_REQUESTS_HASH if self.config.is_active("Prague", 0, self.timestamp) else None
-            ),
+            base_fee_per_gas=self.base_fee_per_gas if active("London") else None,
+            withdrawals_root=EMPTY_TRIE_ROOT if active("Shanghai") else None,
+            blob_gas_used=self.blob_gas_used if cancun else None,
+            excess_blob_gas=self.excess_blob_gas if cancun else None,
+            parent_beacon_block_root=self.parent_beacon_block_root if cancun else None,
+            requests_hash=EMPTY_REQUESTS_HASH if active("Prague") else None,
         )
 
     def block(self, state_root: bytes | None = None) -> Block:
-        """Block 0: the header with an empty body."""
-        return Block(self.header(state_root), (), (), ())
+        """Block 0: the header with an empty body (withdrawals from Shanghai)."""
+        header = self.header(state_root)
+        return Block(header, (), (), None if header.withdrawals_root is None else ())
 
 
 def hardfork_names() -> list[str]:
-    """The forks `with_hardfork` takes: those pyeth has rules of its own for."""
-    later = [name for name, _ in LATER_TIME_FORKS if default_blob_schedule(name) is not None]
-    return [FIRST_FORK, *later]
+    """The forks `with_hardfork` takes, oldest first: those pyeth has rules of its own for."""
+    return [name for name in FORK_ORDER if name in FORKS]
 
 
 def with_hardfork(config: ChainConfig, fork: str) -> ChainConfig:
-    """`config` with `fork` (any case) as its newest fork, in force from genesis: every
-    timestamp fork up to it at 0 and the later ones unscheduled (anvil's `--hardfork`).
+    """`config` with `fork` (any case) as its newest fork, in force from genesis: every fork up
+    to it at 0 (the merge with a terminal total difficulty of 0) and the later ones
+    unscheduled (anvil's `--hardfork`).
 
     Raises:
         ValueError: `fork` is not one of `hardfork_names()`.
@@ -188,12 +197,18 @@ def with_hardfork(config: ChainConfig, fork: str) -> ChainConfig:
     chosen = names.get(fork.lower())
     if chosen is None:
         raise ValueError(f"unknown hardfork {fork!r}; choose one of {', '.join(names.values())}")
-    fork_times: dict[str, int | None] = dict(config.fork_times)
-    reached = False
-    for name, key in TIME_FORKS:
-        fork_times[key] = None if reached else 0
-        reached = reached or name == chosen
-    return replace(config, fork_times=fork_times)
+    last = FORK_ORDER.index(chosen)
+
+    def schedule(forks: tuple[tuple[str, str], ...]) -> dict[str, int | None]:
+        return {key: 0 if FORK_ORDER.index(name) <= last else None for name, key in forks}
+
+    merged = last >= FORK_ORDER.index("Paris")
+    return replace(
+        config,
+        fork_blocks=schedule(BLOCK_FORKS),
+        fork_times=schedule(TIME_FORKS),
+        terminal_total_difficulty=0 if merged else None,
+    )
 
 
 def _fill(state: State, alloc: Mapping[bytes, Account]) -> None:
@@ -273,33 +288,18 @@ def parse_config(raw: Any) -> ChainConfig:
     chain_id = _quantity(raw["chainId"], "config.chainId")
     if chain_id == 0:
         raise InvalidGenesis("config.chainId: must not be 0")
-    fork_blocks: dict[str, int | None] = {}
-    for _, key in BLOCK_FORKS:
-        value = raw.get(key)
-        fork_blocks[key] = None if value is None else _quantity(value, f"config.{key}")
-        if key in OPTIONAL_BLOCK_FORKS and value is None:
-            continue
-        if fork_blocks[key] != 0:
-            raise InvalidGenesis(
-                f"config.{key}: pyeth runs Cancun from genesis, so it must be 0"
-                f" (got {'missing' if value is None else value})"
-            )
+    fork_blocks = _parse_block_forks(raw)
+    ttd_raw = raw.get("terminalTotalDifficulty")
+    ttd = None if ttd_raw is None else _quantity(ttd_raw, "config.terminalTotalDifficulty")
+    merged = fork_blocks.get("mergeNetsplitBlock") == 0 or ttd == 0
+    if merged and fork_blocks.get("londonBlock") != 0:
+        raise InvalidGenesis("config.londonBlock: the merge is at genesis, so London must be 0")
     fork_times: dict[str, int | None] = {}
-    for _, key in GENESIS_TIME_FORKS:
-        value = raw.get(key)
-        fork_times[key] = None if value is None else _quantity(value, f"config.{key}")
-        if fork_times[key] != 0:
-            raise InvalidGenesis(
-                f"config.{key}: pyeth runs {FIRST_FORK} from genesis, so it must be 0"
-                f" (got {'missing' if value is None else value})"
-            )
-    _parse_later_forks(raw, fork_times)
+    _parse_time_forks(raw, fork_times)
     blob_schedule = _parse_blob_schedule(raw.get("blobSchedule"), fork_times)
     deposit_contract = MAINNET_DEPOSIT_CONTRACT
     if raw.get("depositContractAddress") is not None:
         deposit_contract = _address(raw["depositContractAddress"], "config.depositContractAddress")
-    ttd_raw = raw.get("terminalTotalDifficulty")
-    ttd = None if ttd_raw is None else _quantity(ttd_raw, "config.terminalTotalDifficulty")
     clique = None
     if raw.get("clique") is not None:
         section = raw["clique"]
@@ -315,12 +315,44 @@ def parse_config(raw: Any) -> ChainConfig:
     )
 
 
-def _parse_later_forks(raw: dict[str, Any], fork_times: dict[str, int | None]) -> None:
-    """The forks after the first one pyeth runs: each at any time, in order, none skipped but
-    the blob-parameter-only ones (geth's rule)."""
-    previous_key, previous_time = GENESIS_TIME_FORKS[-1][1], 0
+def _parse_block_forks(raw: dict[str, Any]) -> dict[str, int | None]:
+    """The block-numbered forks: up to Berlin at 0; London and the merge at 0 or left out, in
+    order."""
+    fork_blocks: dict[str, int | None] = {}
+    for _, key in REQUIRED_BLOCK_FORKS:
+        value = raw.get(key)
+        fork_blocks[key] = None if value is None else _quantity(value, f"config.{key}")
+        if key in OPTIONAL_BLOCK_FORKS and value is None:
+            continue
+        if fork_blocks[key] != 0:
+            raise InvalidGenesis(
+                f"config.{key}: pyeth runs {FIRST_FORK} and later forks from genesis, so it "
+                f"must be 0 (got {'missing' if value is None else value})"
+            )
+    gap: str | None = None  # the first later fork left out
+    for _, key in LATER_BLOCK_FORKS:
+        value = raw.get(key)
+        fork_blocks[key] = None if value is None else _quantity(value, f"config.{key}")
+        if value is None:
+            if gap is None and key not in OPTIONAL_BLOCK_FORKS:
+                gap = key
+            continue
+        if fork_blocks[key] != 0:
+            raise InvalidGenesis(
+                f"config.{key}: pyeth runs block-numbered forks only from genesis: 0 or left "
+                f"out (got {value})"
+            )
+        if gap is not None:
+            raise InvalidGenesis(f"config.{key}: scheduled, but config.{gap} is not")
+    return fork_blocks
+
+
+def _parse_time_forks(raw: dict[str, Any], fork_times: dict[str, int | None]) -> None:
+    """The timestamp forks: each at any time, in order, none skipped but the
+    blob-parameter-only ones (geth's rule)."""
+    previous_key, previous_time = "", 0
     gap: str | None = None  # the first fork left out
-    for fork, key in LATER_TIME_FORKS:
+    for fork, key in TIME_FORKS:
         value = raw.get(key)
         fork_times[key] = None if value is None else _quantity(value, f"config.{key}")
         time = fork_times[key]
@@ -330,7 +362,7 @@ def _parse_later_forks(raw: dict[str, Any], fork_times: dict[str, int | None]) -
             continue
         if gap is not None:
             raise InvalidGenesis(f"config.{key}: scheduled, but config.{gap} is not")
-        if time < previous_time:
+        if previous_key and time < previous_time:
             raise InvalidGenesis(
                 f"config.{key}: {time} is before config.{previous_key} ({previous_time})"
             )
@@ -366,7 +398,7 @@ def _parse_blob_schedule(raw: Any, fork_times: Mapping[str, int | None]) -> dict
             if params.update_fraction == 0:
                 raise InvalidGenesis(f"{where}.baseFeeUpdateFraction: must not be 0")
             schedule[fork] = params
-    for fork, key in LATER_TIME_FORKS:
+    for fork, key in TIME_FORKS:
         scheduled = fork_times.get(key) is not None
         if scheduled and fork not in schedule and default_blob_schedule(fork) is None:
             raise InvalidGenesis(

@@ -1,7 +1,8 @@
-"""Executing a block on the state of its parent: the start-of-block system calls (EIP-4788
-beacon root; from Prague the EIP-2935 parent hash), every transaction through the EVM
-(`pyeth.transition`), the withdrawals credited (EIP-4895), from Prague the requests (EIP-7685:
-deposits, withdrawal and consolidation requests), and the receipts, gas and bloom that result.
+"""Executing a block on the state of its parent: the start-of-block system calls (from Cancun the
+EIP-4788 beacon root, from Prague the EIP-2935 parent hash), every transaction through the EVM
+(`pyeth.transition`), before the merge the miner's reward, from Shanghai the withdrawals
+credited (EIP-4895), from Prague the requests (EIP-7685: deposits, withdrawal and consolidation
+requests), and the receipts, gas and bloom that result.
 
 A transaction that is invalid in its block (bad signature, wrong chain id, nonce, funds, gas
 above what the block has left, too much blob gas) makes the whole block invalid: `apply_block`
@@ -39,6 +40,7 @@ from pyeth.transactions import BlobTransaction, Transaction, recover_sender, val
 from pyeth.transition import TransactionResult, apply_transaction
 
 GWEI: Final = 10**9
+BLOCK_REWARD: Final = 2 * 10**18  # before the merge, the miner's reward (EIP-1234)
 
 __all__ = [
     "BEACON_ROOTS_ADDRESS",  # the system-call names, where callers found them before
@@ -172,7 +174,7 @@ class BlockExecution:
         Raises:
             InvalidTransaction: `tx` cannot be included here; the state is untouched.
         """
-        validate_static(tx, chain_id=self.chain_id, max_blobs=self.rules.max_blobs_in_tx)
+        validate_static(tx, chain_id=self.chain_id, rules=self.rules)
         sender = recover_sender(tx)
         out = self.result
         if isinstance(tx, BlobTransaction):
@@ -194,11 +196,15 @@ class BlockExecution:
         return receipt
 
     def finish(self, withdrawals: Sequence[Withdrawal]) -> BlockResult:
-        """Credit the withdrawals and, from Prague, collect the requests; the block's results.
+        """Pay the miner (before Paris), credit the withdrawals and, from Prague, collect the
+        requests; the block's results.
 
         Raises:
             InvalidBlock: a deposit log is malformed or a request system call failed.
         """
+        if not since(self.rules, "Paris"):
+            coinbase = self.header.coinbase
+            self.state.set_balance(coinbase, self.state.get_balance(coinbase) + BLOCK_REWARD)
         if withdrawals:
             process_withdrawals(self.state, withdrawals)
         if since(self.rules, "Prague"):

@@ -2,14 +2,17 @@
 and the result of executing a block against its header. Each failure raises
 `pyeth.errors.InvalidBlock` whose message starts with the rule broken.
 
-The rules are those of the block's fork (`ForkRules`, Cancun unless given): EIP-1559 base fee
-and gas limit bounds, EIP-4844 blob gas accounting with the fork's blob schedule (EIP-7691, the
-blob-parameter-only forks) and, from Osaka, the blob base fee's reserve price (EIP-7918),
-EIP-4895 withdrawals root, EIP-4788 parent beacon root present, from Prague the EIP-7685
-requests hash, from Osaka the EIP-7934 limit on a block's RLP size; the consensus part of a
-header is a pluggable `HeaderRules` function, by default EIP-3675's proof of stake (empty
-ommers, zero difficulty and nonce, short extra data). This module reads no database and runs no
-EVM; it compares values the chain hands it.
+The rules are those of the block's fork (`ForkRules`, Cancun unless given): gas limit bounds,
+from London the EIP-1559 base fee, from Shanghai the EIP-4895 withdrawals root, from Cancun
+EIP-4844 blob gas accounting with the fork's blob schedule (EIP-7691, the blob-parameter-only
+forks; from Osaka the blob base fee's reserve price, EIP-7918) and the EIP-4788 parent beacon
+root, from Prague the EIP-7685 requests hash, from Osaka the EIP-7934 limit on a block's RLP
+size. A header carries exactly the fields of its fork. The consensus part of a header is a
+pluggable `HeaderRules` function: EIP-3675's proof of stake from Paris (empty ommers, zero
+difficulty and nonce, short extra data), `proof_of_work` before it (the difficulty formula with
+the fork's bomb delay; the seal itself is not checked, as in the fixtures' NoProof mode), or a
+Clique engine's. This module reads no database and runs no EVM; it compares values the chain
+hands it.
 """
 
 from __future__ import annotations
@@ -38,14 +41,27 @@ BASE_FEE_MAX_CHANGE_DENOMINATOR: Final = 8
 ELASTICITY_MULTIPLIER: Final = 2
 MAX_EXTRA_DATA_SIZE: Final = 32
 ZERO_NONCE: Final = bytes(8)
+MIN_DIFFICULTY: Final = 131_072
+DIFFICULTY_BOUND_DIVISOR: Final = 2048
+BOMB_PERIOD: Final = 100_000
+# Blocks the difficulty bomb was pushed back by, per fork (EIP-2384, EIP-3554, EIP-4345,
+# EIP-5133); Berlin kept Muir Glacier's.
+BOMB_DELAYS: Final = {
+    "Berlin": 9_000_000,
+    "London": 9_700_000,
+    "ArrowGlacier": 10_700_000,
+    "GrayGlacier": 11_400_000,
+}
 BLOB_BASE_COST: Final = 2**13  # EIP-7918: execution gas a blob's price is kept above
 MAX_RLP_BLOCK_SIZE: Final = 10 * 2**20 - 2 * 2**20  # EIP-7934: 10 MiB less a 2 MiB margin
 
 
 def calc_base_fee(parent: BlockHeader) -> int:
-    """EIP-1559: the base fee of the child of `parent`."""
-    assert parent.base_fee_per_gas is not None
+    """EIP-1559: the base fee of the child of `parent`; 0 for a child of a pre-London block
+    (pyeth runs London from genesis or not at all, so that child has no base fee either)."""
     base_fee = parent.base_fee_per_gas
+    if base_fee is None:
+        return 0
     target = parent.gas_limit // ELASTICITY_MULTIPLIER
     if parent.gas_used == target:
         return base_fee
@@ -114,6 +130,36 @@ def validate_proof_of_stake(header: BlockHeader, parent: BlockHeader) -> None:
         raise InvalidBlock("ommers hash must be the empty list's after the merge")
 
 
+def calc_difficulty(header: BlockHeader, parent: BlockHeader, bomb_delay: int) -> int:
+    """The proof-of-work difficulty of `header` (EIP-100: faster blocks and ommers raise it),
+    with the difficulty bomb pushed back by `bomb_delay` blocks."""
+    ommers_factor = 1 if parent.ommers_hash == EMPTY_OMMERS_HASH else 2
+    adjustment = max(ommers_factor - (header.timestamp - parent.timestamp) // 9, -99)
+    difficulty = parent.difficulty + parent.difficulty // DIFFICULTY_BOUND_DIVISOR * adjustment
+    bomb_periods = (header.number - bomb_delay) // BOMB_PERIOD - 2
+    if bomb_periods >= 0:
+        difficulty += 2**bomb_periods
+    return max(difficulty, MIN_DIFFICULTY)
+
+
+def proof_of_work(fork: str) -> HeaderRules:
+    """The consensus rules of a header before the merge, in `fork` (whose bomb delay applies):
+    the difficulty as the formula gives it and at most 32 bytes of extra data. The ethash seal
+    (mix hash and nonce) is not checked, and pyeth takes no ommers (the body check says so)."""
+    bomb_delay = BOMB_DELAYS[fork]
+
+    def validate(header: BlockHeader, parent: BlockHeader) -> None:
+        if len(header.extra_data) > MAX_EXTRA_DATA_SIZE:
+            raise InvalidBlock(
+                f"extra data too long: {len(header.extra_data)} bytes > {MAX_EXTRA_DATA_SIZE}"
+            )
+        expected = calc_difficulty(header, parent, bomb_delay)
+        if header.difficulty != expected:
+            raise InvalidBlock(f"invalid difficulty: {header.difficulty}, expected {expected}")
+
+    return validate
+
+
 def validate_header(
     header: BlockHeader,
     parent: BlockHeader,
@@ -122,7 +168,8 @@ def validate_header(
 ) -> None:
     """Check `header` against its parent's header: the execution-layer rules of its fork
     (`rules`, those `forks.rules_at` gives for the header), and the consensus engine's
-    (`consensus`, proof of stake by default)."""
+    (`consensus`: by default Ethereum's own, proof of work before Paris and proof of stake
+    from it)."""
     if header.parent_hash != parent.hash:
         raise InvalidBlock("unknown parent: the parent hash is not the given parent's")
     if header.number != parent.number + 1:
@@ -138,25 +185,46 @@ def validate_header(
     check_gas_limit(header.gas_limit, parent.gas_limit)
     if header.gas_used > header.gas_limit:
         raise InvalidBlock(f"gas used {header.gas_used} above gas limit {header.gas_limit}")
+    if consensus is validate_proof_of_stake and not since(rules, "Paris"):
+        consensus = proof_of_work(rules.name)  # Ethereum's own engine before the merge
     consensus(header, parent)
-    # Fields later forks added must all be there.
-    if (
-        header.base_fee_per_gas is None
-        or header.withdrawals_root is None
-        or header.blob_gas_used is None
-        or header.excess_blob_gas is None
-        or header.parent_beacon_block_root is None
-    ):
-        raise InvalidBlock("header misses Cancun fields (base fee, withdrawals root, blob gas)")
-    if since(rules, "Prague") and header.requests_hash is None:
-        raise InvalidBlock(f"header misses the requests hash ({rules.name}, EIP-7685)")
-    if not since(rules, "Prague") and header.requests_hash is not None:
-        raise InvalidBlock(f"header has a requests hash, not a field of {rules.name}")
-    expected_base_fee = calc_base_fee(parent)
-    if header.base_fee_per_gas != expected_base_fee:
-        raise InvalidBlock(
-            f"invalid base fee: {header.base_fee_per_gas}, expected {expected_base_fee}"
-        )
+    _check_fork_fields(header, rules)
+    if header.base_fee_per_gas is not None:
+        expected_base_fee = calc_base_fee(parent)
+        if header.base_fee_per_gas != expected_base_fee:
+            raise InvalidBlock(
+                f"invalid base fee: {header.base_fee_per_gas}, expected {expected_base_fee}"
+            )
+    if header.blob_gas_used is not None:
+        _check_blob_gas(header, parent, rules)
+
+
+# The header fields each fork added, in the order they were added.
+_FORK_FIELDS: Final = (
+    ("London", ("base_fee_per_gas",), "the base fee (EIP-1559)"),
+    ("Shanghai", ("withdrawals_root",), "the withdrawals root (EIP-4895)"),
+    (
+        "Cancun",
+        ("blob_gas_used", "excess_blob_gas", "parent_beacon_block_root"),
+        "the blob gas fields and the parent beacon root (EIP-4844, EIP-4788)",
+    ),
+    ("Prague", ("requests_hash",), "the requests hash (EIP-7685)"),
+)
+
+
+def _check_fork_fields(header: BlockHeader, rules: ForkRules) -> None:
+    """A header has the fields of its fork's and the earlier forks, and none of a later's."""
+    for fork, names, what in _FORK_FIELDS:
+        present = [getattr(header, name) is not None for name in names]
+        if since(rules, fork) and not all(present):
+            raise InvalidBlock(f"header misses {what}, a field of {rules.name}")
+        if not since(rules, fork) and any(present):
+            raise InvalidBlock(f"header has {what}, not a field of {rules.name}")
+
+
+def _check_blob_gas(header: BlockHeader, parent: BlockHeader, rules: ForkRules) -> None:
+    """EIP-4844: blob gas used within the fork's limit, whole blobs, the excess as computed."""
+    assert header.blob_gas_used is not None
     max_blob_gas = rules.blob_max * GAS_PER_BLOB
     if header.blob_gas_used > max_blob_gas:
         raise InvalidBlock(
@@ -184,9 +252,19 @@ def validate_body(block: Block, rules: ForkRules = CANCUN, rlp_size: int | None 
             f"block too big: {rlp_size} bytes of RLP > {MAX_RLP_BLOCK_SIZE} (EIP-7934)"
         )
     if block.ommers:
-        raise InvalidBlock(f"ommers not allowed after the merge: {len(block.ommers)} given")
+        if since(rules, "Paris"):
+            raise InvalidBlock(f"ommers not allowed after the merge: {len(block.ommers)} given")
+        raise InvalidBlock(
+            f"block has {len(block.ommers)} ommers: pyeth does not take ommers (uncle blocks)"
+        )
+    if header.ommers_hash != EMPTY_OMMERS_HASH:
+        raise InvalidBlock("invalid ommers hash: the body has no ommers")
     if block_transactions_root(block) != header.transactions_root:
         raise InvalidBlock("invalid transactions root: the body's transactions do not match")
+    if not since(rules, "Shanghai"):
+        if block.withdrawals is not None:
+            raise InvalidBlock(f"withdrawals in the body, not part of a {rules.name} block")
+        return
     if block.withdrawals is None:
         raise InvalidBlock("withdrawals missing from the body")
     if withdrawals_root(block.withdrawals) != header.withdrawals_root:
@@ -209,7 +287,7 @@ def validate_execution(
         raise InvalidBlock(
             f"invalid gas used: header says {header.gas_used}, block used {gas_used}"
         )
-    if blob_gas_used != header.blob_gas_used:
+    if blob_gas_used != (header.blob_gas_used or 0):
         raise InvalidBlock(
             f"incorrect blob gas used: header says {header.blob_gas_used}, "
             f"transactions use {blob_gas_used}"

@@ -7,7 +7,9 @@ one the bootnode of the others (they find each other through it), prints each no
 and stops them all on Ctrl-C or when one of them dies. The dev accounts stay unlocked on every
 node: this is a development network and its keys are public. The signer keys are derived from
 the mnemonic too (m/44'/60'/1'/0/i), so the same command always makes the same chain and a
-container replica can work out its own key. `--init-only` writes the files and exits.
+container replica can work out its own key. `--hardfork NAME` ends the fork schedule at NAME
+(Paris or later; the latest mainnet rules by default). `--init-only` writes the files and
+exits.
 
 This module writes files and manages processes; each node is an ordinary `pyeth node`.
 """
@@ -34,6 +36,8 @@ from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
 
 from pyeth.accounts import DEFAULT_MNEMONIC, DEV_BALANCE, derive_accounts
 from pyeth.address import to_checksum_address
+from pyeth.chain.forks import FORK_ORDER, TIME_FORKS
+from pyeth.chain.genesis import hardfork_names
 from pyeth.consensus.clique import checkpoint_extra_data
 from pyeth.keys import private_key_to_address
 from pyeth.node import DEV_CHAIN_ID, DEV_GENESIS_PATH
@@ -79,6 +83,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--chain-id", type=int, default=DEV_CHAIN_ID, help="chain id (1337)")
     parser.add_argument(
+        "--hardfork",
+        default=None,
+        metavar="NAME",
+        help=f"the newest fork the network runs, from genesis: {', '.join(devnet_hardforks())} "
+        f"(default: the latest, {devnet_hardforks()[-1]})",
+    )
+    parser.add_argument(
         "--init-only",
         action="store_true",
         help="write the genesis and signer keys to --datadir and exit (for containers)",
@@ -87,6 +98,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 # THE FILES
+
+
+def devnet_hardforks() -> list[str]:
+    """The forks `--hardfork` takes: the merged ones (a Clique chain here runs the rules of
+    proof-of-stake Ethereum; before Paris it would owe block rewards Clique does not pay)."""
+    names = hardfork_names()
+    return names[names.index("Paris") :]
+
+
+def limit_forks(config: dict[str, Any], hardfork: str) -> None:
+    """Unschedule, in a genesis.json `config`, every timestamp fork after `hardfork` (any
+    case). Raises ValueError naming the choices for a fork `--hardfork` does not take."""
+    names = {name.lower(): name for name in devnet_hardforks()}
+    chosen = names.get(hardfork.lower())
+    if chosen is None:
+        choices = ", ".join(names.values())
+        raise ValueError(f"unknown hardfork {hardfork!r}; choose one of {choices}")
+    for name, key in TIME_FORKS:
+        if FORK_ORDER.index(name) > FORK_ORDER.index(chosen):
+            config.pop(key, None)
 
 
 def signer_keys(count: int, mnemonic: str = DEFAULT_MNEMONIC) -> list[bytes]:
@@ -103,15 +134,19 @@ def devnet_genesis(
     epoch: int = DEFAULT_EPOCH,
     balance: int = DEV_BALANCE,
     mnemonic: str = DEFAULT_MNEMONIC,
+    hardfork: str | None = None,
 ) -> dict[str, Any]:
     """A genesis.json document: the dev chain's (forks, gas limit, system contracts) under
-    Clique, with `signers` in its extra data and the dev accounts funded."""
+    Clique, with `signers` in its extra data and the dev accounts funded; its forks end at
+    `hardfork` when given."""
     document: dict[str, Any] = json.loads(DEV_GENESIS_PATH.read_text())
     config = dict(document["config"])
     config.pop("terminalTotalDifficulty", None)  # a Clique chain has not merged
     config.pop("terminalTotalDifficultyPassed", None)
     config["chainId"] = chain_id
     config["clique"] = {"period": period, "epoch": epoch}
+    if hardfork is not None:
+        limit_forks(config, hardfork)
     alloc = {address: entry for address, entry in document["alloc"].items() if entry.get("code")}
     for account in derive_accounts(mnemonic):
         alloc["0x" + account.address.hex()] = {"balance": hex(balance)}
@@ -131,7 +166,9 @@ class DevnetFiles:
     signers: tuple[bytes, ...]
 
 
-def write_devnet(directory: Path, nodes: int, chain_id: int, period: int) -> DevnetFiles:
+def write_devnet(
+    directory: Path, nodes: int, chain_id: int, period: int, hardfork: str | None = None
+) -> DevnetFiles:
     """Write genesis.json and keys/signer-<i>.key under `directory` (the same each time for
     the same arguments)."""
     keys = signer_keys(nodes)
@@ -139,7 +176,10 @@ def write_devnet(directory: Path, nodes: int, chain_id: int, period: int) -> Dev
     directory.mkdir(parents=True, exist_ok=True)
     genesis = directory / "genesis.json"
     genesis.write_text(
-        json.dumps(devnet_genesis(signers, chain_id=chain_id, period=period), indent=2) + "\n"
+        json.dumps(
+            devnet_genesis(signers, chain_id=chain_id, period=period, hardfork=hardfork), indent=2
+        )
+        + "\n"
     )
     key_dir = directory / "keys"
     key_dir.mkdir(exist_ok=True)
@@ -213,13 +253,22 @@ def handle(args: argparse.Namespace) -> int:
     if args.period < 0 or args.chain_id <= 0:
         print("pyeth devnet: --period must be >= 0 and --chain-id positive", file=sys.stderr)
         return 2
+    if args.hardfork is not None and args.hardfork.lower() not in {
+        name.lower() for name in devnet_hardforks()
+    }:
+        print(
+            f"pyeth devnet: unknown --hardfork {args.hardfork!r}; choose one of "
+            f"{', '.join(devnet_hardforks())}",
+            file=sys.stderr,
+        )
+        return 2
     if args.init_only and args.datadir is None:
         print("pyeth devnet: --init-only needs --datadir", file=sys.stderr)
         return 2
     temporary = args.datadir is None
     directory = Path(tempfile.mkdtemp(prefix="pyeth-devnet-")) if temporary else args.datadir
     try:
-        files = write_devnet(directory, args.nodes, args.chain_id, args.period)
+        files = write_devnet(directory, args.nodes, args.chain_id, args.period, args.hardfork)
         if args.init_only:
             print(f"genesis: {files.genesis}")
             for path, signer in zip(files.keys, files.signers, strict=True):

@@ -6,7 +6,7 @@ Both formats are read: ethereum/tests' (network "Cancun", chain id 1) and EEST's
 with the chain id and the `blobSchedule`). A test's `network` is a fork ("Prague") or a
 transition ("PragueToOsakaAtTime15k": Prague at genesis, Osaka from timestamp 15,000), turned
 into a genesis.json config (`network_config`); a network with a fork pyeth does not run
-(Berlin to Shanghai) is skipped, not failed. The chain's own fork choice picks the head (each
+(before Berlin) is skipped, not failed. The chain's own fork choice picks the head (each
 valid block becomes the head, as the fixtures' consensus layer would say), so the head check
 tests fork choice and reorgs too. Used by `pyeth blocktest` and by the conformance tests.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pyeth.chain import Chain, ChainConfig, Genesis
-from pyeth.chain.forks import BLOCK_FORKS, FIRST_FORK, TIME_FORKS
+from pyeth.chain.forks import BLOCK_FORKS, FIRST_FORK, FORK_ORDER, TIME_FORKS
 from pyeth.chain.genesis import InvalidGenesis, parse_config
 from pyeth.errors import InvalidBlock, PyethError
 from pyeth.hexutil import hex_to_bytes, hex_to_int
@@ -31,9 +31,9 @@ from pyeth.testing.statetests import load_pre_state
 
 BLOCK_TEST_CHAIN_ID = 1
 TRANSITION = re.compile(r"(?P<first>\w+?)To(?P<second>\w+)AtTime(?P<thousands>\d+)k")
-RUNNABLE_FORKS = tuple(name for name, _ in TIME_FORKS)[
-    [name for name, _ in TIME_FORKS].index(FIRST_FORK) :
-]
+# Forks a test network may name: the first pyeth runs and every later one (the
+# blob-parameter-only forks without a table of their own run on the fixture's blobSchedule).
+RUNNABLE_FORKS = FORK_ORDER[FORK_ORDER.index(FIRST_FORK) :]
 
 
 class UnsupportedNetwork(ValueError):
@@ -53,15 +53,14 @@ def network_config(network: str, config: dict[str, Any] | None = None) -> ChainC
     for fork in (first, second):
         if fork is not None and fork not in RUNNABLE_FORKS:
             raise UnsupportedNetwork(f"network {network}: pyeth does not run {fork}")
-    raw: dict[str, Any] = {key: 0 for _, key in BLOCK_FORKS}
-    raw["terminalTotalDifficulty"] = 0
-    for fork, key in TIME_FORKS:
-        if fork == second:
-            raw[key] = int(match["thousands"]) * 1000 if match else 0
-            break
-        raw[key] = 0
-        if fork == first and second is None:
-            break
+    last = FORK_ORDER.index(first)
+    raw: dict[str, Any] = {
+        key: 0 for fork, key in BLOCK_FORKS + TIME_FORKS if FORK_ORDER.index(fork) <= last
+    }
+    if last >= FORK_ORDER.index("Paris"):
+        raw["terminalTotalDifficulty"] = 0
+    if match:
+        raw[dict(TIME_FORKS)[second]] = int(match["thousands"]) * 1000
     config = config or {}
     raw["chainId"] = config.get("chainid", BLOCK_TEST_CHAIN_ID)
     if "blobSchedule" in config:
@@ -108,7 +107,7 @@ def fixture_genesis(test: dict[str, Any]) -> Genesis:
         gas_limit=hex_to_int(header["gasLimit"]),
         difficulty=hex_to_int(header["difficulty"]),
         extra_data=hex_to_bytes(header["extraData"]),
-        base_fee_per_gas=hex_to_int(header["baseFeePerGas"]),
+        base_fee_per_gas=hex_to_int(header.get("baseFeePerGas", "0x0")),
         timestamp=hex_to_int(header["timestamp"]),
         mix_hash=hex_to_bytes(header["mixHash"]),
         coinbase=hex_to_bytes(header["coinbase"]),

@@ -25,13 +25,9 @@ from pyeth.transactions.signing import (
     signature_values,
     signing_hash,
 )
-from pyeth.transactions.validation import (
-    MAX_INITCODE_SIZE,
-    validate_static,
-)
+from pyeth.transactions.validation import check_type, validate_static
 
 __all__ = [
-    "MAX_INITCODE_SIZE",
     "TRANSACTION_TYPES",
     "AccessList",
     "AccessListTransaction",
@@ -40,6 +36,7 @@ __all__ = [
     "LegacyTransaction",
     "Transaction",
     "TypedTransaction",
+    "check_type",
     "decode_transaction",
     "encode_transaction",
     "intrinsic_gas",

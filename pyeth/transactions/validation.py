@@ -1,10 +1,11 @@
-"""The static validity rules of a transaction under Cancun: everything that can be checked
-without the state or the block (nonce and balance checks, the block gas limit and the base fee
-are the chain's). Signature recovery itself is `recover_sender`'s."""
+"""The static validity rules of a transaction under a fork's rules (Cancun's by default):
+everything that can be checked without the state or the block (nonce and balance checks, the
+block gas limit and the base fee are the chain's). Signature recovery itself is
+`recover_sender`'s."""
 
 from typing import Final
 
-from evm.gas import GAS_PER_BLOB, MAX_BLOB_GAS_PER_BLOCK
+from evm.forks import CANCUN, ForkRules
 from pyeth.errors import InvalidTransaction
 from pyeth.sedes import UINT256
 from pyeth.transactions.intrinsic import transaction_intrinsic_gas
@@ -17,37 +18,42 @@ from pyeth.transactions.signing import signature_values
 
 MAX_NONCE: Final = 2**64 - 2  # EIP-2681: the nonce must stay incrementable within 64 bits
 MAX_GAS_LIMIT: Final = 2**64 - 1
-MAX_INITCODE_SIZE: Final = 2 * 24576  # EIP-3860: twice the EIP-170 code size limit
-MAX_BLOBS_PER_TRANSACTION: Final = MAX_BLOB_GAS_PER_BLOCK // GAS_PER_BLOB
 VERSIONED_HASH_VERSION_KZG: Final = 0x01
 UINT256_LIMIT: Final = 2**256
 
 
-def validate_static(
-    tx: Transaction, *, chain_id: int, max_blobs: int = MAX_BLOBS_PER_TRANSACTION
-) -> None:
+def validate_static(tx: Transaction, *, chain_id: int, rules: ForkRules = CANCUN) -> None:
     """Raise InvalidTransaction unless `tx` obeys every state-free rule for chain `chain_id`.
 
-    Checks, in order: integer fields within their widths (nonce below 2**64 - 1, gas limit
-    within 64 bits, the rest within 256 bits); the fee cap times the gas limit within 256
-    bits; the priority fee at most the fee cap; the chain id; the signature values (v or
-    y-parity, r, s, EIP-2 low s); for blob transactions a target and 1 to `max_blobs` (the
-    fork's limit; Cancun's 6 by default) versioned hashes of version 0x01; the initcode size of
-    a creation; the gas limit against the intrinsic gas.
+    Checks, in order: the type is one the fork knows; integer fields within their widths
+    (nonce below 2**64 - 1, gas limit within 64 bits, the rest within 256 bits); the fee cap
+    times the gas limit within 256 bits; the priority fee at most the fee cap; the chain id;
+    the signature values (v or y-parity, r, s, EIP-2 low s); for blob transactions a target
+    and 1 to the fork's limit of versioned hashes of version 0x01; from Shanghai the initcode
+    size of a creation; the gas limit against the intrinsic gas.
     """
+    check_type(tx, rules)
     _check_widths(tx)
     _check_fees(tx)
     _check_chain_id(tx, chain_id)
     signature_values(tx)
     if isinstance(tx, BlobTransaction):
-        _check_blobs(tx, max_blobs)
-    if tx.to is None and len(tx.data) > MAX_INITCODE_SIZE:
-        raise InvalidTransaction(
-            f"initcode of {len(tx.data)} bytes exceeds the limit of {MAX_INITCODE_SIZE}"
-        )
-    gas = transaction_intrinsic_gas(tx)
+        _check_blobs(tx, rules.max_blobs_in_tx)
+    limit = rules.max_initcode_size
+    if tx.to is None and limit is not None and len(tx.data) > limit:
+        raise InvalidTransaction(f"initcode of {len(tx.data)} bytes exceeds the limit of {limit}")
+    gas = transaction_intrinsic_gas(tx, rules.initcode_word_gas)
     if tx.gas_limit < gas:
         raise InvalidTransaction(f"gas limit {tx.gas_limit} is below the intrinsic gas {gas}")
+
+
+def check_type(tx: Transaction, rules: ForkRules) -> None:
+    """Raise InvalidTransaction if the fork of `rules` does not know the type of `tx` (EIP-2718:
+    access lists from Berlin, fee market London, blobs Cancun, set-code Prague)."""
+    if tx.TYPE not in rules.tx_types:
+        raise InvalidTransaction(
+            f"transaction type not supported: type {tx.TYPE} is not valid in {rules.name}"
+        )
 
 
 def _check_widths(tx: Transaction) -> None:

@@ -1,12 +1,13 @@
-"""Runs state-test fixtures through pyeth's EVM and state: every Cancun case of ethereum/tests
-GeneralStateTests (14,390 post entries) and every case of the EEST Prague/Osaka state tests for
-the forks pyeth implements.
+"""Runs state-test fixtures through pyeth's EVM and state: every case of ethereum/tests
+GeneralStateTests and of the EEST Prague/Osaka state tests for the forks pyeth implements
+(Berlin to BPO2: 14,390 Cancun post entries and 237 Berlin-Shanghai ones in ethereum/tests, 3,643
+in EEST).
 
 One pytest case per post entry, id `corpus/path:test[index]:fork`, all in the default test run
 (about five minutes of CPU with the block compiler; `pytest -m conformance -n auto` runs just
 the conformance suites). The heaviest single case, stTimeConsuming/CALLBlake2f_MaxRounds, runs
-2**32-1 BLAKE2 rounds and takes about two minutes on one core. EEST entries of forks pyeth does
-not implement (Berlin to Shanghai, filled for the modexp repricing tests) are not collected.
+2**32-1 BLAKE2 rounds and takes about two minutes on one core. Entries of forks before Berlin
+(Frontier to Istanbul, in ethereum/tests) are not collected.
 """
 
 import json
@@ -22,7 +23,7 @@ from tests.helpers.fixtures import EEST_FIXTURES, ETHEREUM_TESTS
 
 # (corpus name, folder, forks to run)
 CORPORA = (
-    ("ethereum-tests", ETHEREUM_TESTS / "GeneralStateTests", ("Cancun",)),
+    ("ethereum-tests", ETHEREUM_TESTS / "GeneralStateTests", tuple(FORKS)),
     ("eest", EEST_FIXTURES / "state_tests", tuple(FORKS)),
 )
 

@@ -1,19 +1,22 @@
-"""Runs every ethereum/tests TransactionTests file against `pyeth.transactions`.
+"""Runs every ethereum/tests TransactionTests file against `pyeth.transactions`, for every fork
+pyeth runs (Berlin to Cancun) that the file has a result for.
 
-Each file holds one test: `txbytes` and a result per fork. We check the Cancun result; the 61
-tests filled only up to Shanghai or London (ttWrongRLP, two in ttSignature) hold bytes that are
-invalid in every fork, so they are checked against the latest fork they list, which always
-expects an exception. A valid transaction must decode, pass `validate_static` for chain id 1
-and give the expected sender, hash and intrinsic gas; an invalid one must raise DecodingError
-or InvalidTransaction, and the class is checked where the fixture's exception name implies it.
+Each file holds one test: `txbytes` and a result per fork. A valid transaction must decode,
+pass `validate_static` for chain id 1 under that fork's rules and give the expected sender,
+hash and intrinsic gas (whose initcode charge is Shanghai's EIP-3860); an invalid one must
+raise DecodingError or InvalidTransaction, and the class is checked where the fixture's
+exception name implies it. A type no fork knows cannot be decoded (DecodingError); one a later
+fork brought must be outside the fork's `tx_types`.
 """
 
 import json
 
 import pytest
 
+from evm.forks import FORKS, rules_for
 from pyeth.errors import DecodingError, InvalidTransaction
 from pyeth.transactions import (
+    TRANSACTION_TYPES,
     decode_transaction,
     encode_transaction,
     recover_sender,
@@ -24,30 +27,12 @@ from tests.helpers.fixtures import ETHEREUM_TESTS
 
 TESTS_DIR = ETHEREUM_TESTS
 TX_DIR = TESTS_DIR / "TransactionTests"
-FORK = "Cancun"
 CHAIN_ID = 1  # the chain id the fixtures were filled for
-
-# Fork names in order, to find the latest fork a test lists when it has no Cancun result.
-FORK_ORDER = [
-    "Frontier",
-    "Homestead",
-    "EIP150",
-    "EIP158",
-    "Byzantium",
-    "Constantinople",
-    "ConstantinopleFix",
-    "Istanbul",
-    "Berlin",
-    "London",
-    "Paris",
-    "Shanghai",
-    "Cancun",
-]
 
 # Fixture exceptions that are about the bytes (and so must be DecodingError) and those that are
 # about a well-formed transaction (InvalidTransaction). Others (overflows, bad v/r/s) may be
 # either: a 33-byte integer is a decoding error, a 9-byte gas limit a validity one.
-DECODING_EXCEPTIONS = ("RLP_", "TYPE_NOT_SUPPORTED", "ADDRESS_TOO_")
+DECODING_EXCEPTIONS = ("RLP_", "ADDRESS_TOO_")
 VALIDITY_EXCEPTIONS = {
     "INTRINSIC_GAS_TOO_LOW",
     "INITCODE_SIZE_EXCEEDED",
@@ -66,10 +51,10 @@ def _cases() -> list:
     params = []
     for path in sorted(TX_DIR.glob("*/*.json")):
         for name, test in json.loads(path.read_text()).items():
-            results = test["result"]
-            fork = FORK if FORK in results else max(results, key=FORK_ORDER.index)
-            case_id = f"{path.parent.name}/{path.stem}:{name}:{fork}"
-            params.append(pytest.param(test["txbytes"], fork, results[fork], id=case_id))
+            for fork, expected in test["result"].items():
+                if fork in FORKS:
+                    case_id = f"{path.parent.name}/{path.stem}:{name}:{fork}"
+                    params.append(pytest.param(test["txbytes"], fork, expected, id=case_id))
     return params
 
 
@@ -80,28 +65,40 @@ def test_transaction(txbytes: str, fork: str, expected: dict) -> None:
     if "exception" in expected:
         _check_rejected(raw, fork, expected)
         return
-    assert fork == FORK, "only Cancun results can be valid"
+    rules = rules_for(fork)
     tx = decode_transaction(raw)
-    validate_static(tx, chain_id=CHAIN_ID)
+    validate_static(tx, chain_id=CHAIN_ID, rules=rules)
     assert encode_transaction(tx) == raw
     assert "0x" + recover_sender(tx).hex() == expected["sender"]
     assert "0x" + tx.hash.hex() == expected["hash"]
-    assert transaction_intrinsic_gas(tx) == int(expected["intrinsicGas"], 16)
+    assert transaction_intrinsic_gas(tx, rules.initcode_word_gas) == int(
+        expected["intrinsicGas"], 16
+    )
 
 
 def _check_rejected(raw: bytes, fork: str, expected: dict) -> None:
     name = expected["exception"].removeprefix("TransactionException.")
+    rules = rules_for(fork)
+    error: type[Exception] | tuple[type[Exception], ...]
     if name.startswith(DECODING_EXCEPTIONS):
-        error: type[Exception] | tuple[type[Exception], ...] = DecodingError
+        error = DecodingError
+    elif name == "TYPE_NOT_SUPPORTED" and raw[:1] and raw[0] in TRANSACTION_TYPES:
+        # A type a later fork brought: the fork's rule refuses it, unless the bytes cannot
+        # even be decoded as that type.
+        assert raw[0] not in rules.tx_types
+        error = (DecodingError, InvalidTransaction)
+    elif name == "TYPE_NOT_SUPPORTED":
+        error = DecodingError
     elif name in VALIDITY_EXCEPTIONS:
         error = InvalidTransaction
     else:
         error = (DecodingError, InvalidTransaction)
     with pytest.raises(error) as info:
         tx = decode_transaction(raw)
-        if fork == FORK and int(expected["intrinsicGas"], 16):
+        if int(expected["intrinsicGas"], 16):
             # The filler priced the transaction; where it decodes here too, so must we.
-            assert transaction_intrinsic_gas(tx) == int(expected["intrinsicGas"], 16)
-        validate_static(tx, chain_id=CHAIN_ID)
+            gas = transaction_intrinsic_gas(tx, rules.initcode_word_gas)
+            assert gas == int(expected["intrinsicGas"], 16)
+        validate_static(tx, chain_id=CHAIN_ID, rules=rules)
         recover_sender(tx)
     assert str(info.value), "the error must say what was wrong"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from pyeth.chain import Block, Chain, ChainConfig, Genesis
 from pyeth.chain.builder import build_block
-from pyeth.chain.genesis import BLOCK_FORKS, GENESIS_TIME_FORKS
+from pyeth.chain.genesis import BLOCK_FORKS, TIME_FORKS
 from pyeth.chain.processing import BEACON_ROOTS_ADDRESS
 from pyeth.hashing import keccak256
 from pyeth.keys import private_key_to_address
@@ -85,7 +85,9 @@ def make_genesis(extra: dict[bytes, Account] | None = None) -> Genesis:
     config = ChainConfig(
         chain_id=CHAIN_ID,
         fork_blocks={key: 0 for _, key in BLOCK_FORKS},
-        fork_times={key: 0 for _, key in GENESIS_TIME_FORKS},
+        fork_times={
+            key: 0 for fork, key in TIME_FORKS[: TIME_FORKS.index(("Cancun", "cancunTime")) + 1]
+        },
     )
     return Genesis(config=config, alloc=alloc, gas_limit=30_000_000)
 

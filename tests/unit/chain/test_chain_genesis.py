@@ -121,7 +121,7 @@ _DELETE = object()
         ("config/chainId", "seven", "config.chainId"),
         ("config/londonBlock", 5, "config.londonBlock"),
         ("config/berlinBlock", _DELETE, "config.berlinBlock"),
-        ("config/cancunTime", 100, "config.cancunTime"),
+        ("config/cancunTime", "0x", "config.cancunTime"),
         ("config/osakaTime", 0, "config.osakaTime"),  # Osaka without Prague
         ("config/pragueTime", "later", "config.pragueTime"),
         ("config/bpo3Time", 0, "config.bpo3Time"),  # BPO3 without Prague and Osaka

@@ -100,7 +100,7 @@ def test_valid_child_passes() -> None:
         ({"blob_gas_used": 131072 * 7}, "blob gas used above the limit"),
         ({"blob_gas_used": 1}, "not a multiple"),
         ({"excess_blob_gas": 131072}, "incorrect excess blob gas"),
-        ({"parent_beacon_block_root": None}, "Cancun fields"),
+        ({"parent_beacon_block_root": None}, "misses the blob gas fields"),
     ],
 )
 def test_header_rules(changes: dict, rule: str) -> None:

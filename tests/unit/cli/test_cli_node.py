@@ -32,8 +32,8 @@ def test_bad_arguments_fail_before_listening(capsys):
     assert main(["node", "--chain-id", "0"]) == 2
     assert main(["node", "--genesis", "/nonexistent/genesis.json"]) == 1
     assert "cannot read genesis file" in capsys.readouterr().err
-    assert main(["node", "--hardfork", "london", "--quiet"]) == 2
-    assert "unknown hardfork 'london'" in capsys.readouterr().err
+    assert main(["node", "--hardfork", "istanbul", "--quiet"]) == 2
+    assert "unknown hardfork 'istanbul'" in capsys.readouterr().err
     assert main(["node", "--hardfork", "prague", "--genesis", "genesis.json"]) == 2
 
 

@@ -1,14 +1,18 @@
 """The dev node on the latest mainnet rules (Osaka with the BPO2 blob schedule) and on an older
 fork chosen with `hardfork`: set-code transactions through the pool and into blocks, delegated
-senders, Osaka's transaction gas cap, the EIP-2935 history contract, the RPC's view of them."""
+senders, Osaka's transaction gas cap, the EIP-2935 history contract, the RPC's view of them;
+back to Berlin, each fork's header fields, proof-of-work blocks before the merge, the
+transaction types and opcodes each fork brought."""
 
 import pytest
 
+from evm.addresses import create_address
 from pyeth.accounts import derive_accounts
+from pyeth.calls import CallRequest, run_call
 from pyeth.chain.system import HISTORY_STORAGE_ADDRESS
 from pyeth.node import Node, NodeConfig
 from pyeth.rpc.formats import header_json, transaction_json
-from pyeth.transactions import FeeMarketTransaction, sign_transaction
+from pyeth.transactions import FeeMarketTransaction, LegacyTransaction, sign_transaction
 from pyeth.transactions.authorization import sign_authorization
 from pyeth.transactions.model import SetCodeTransaction
 from pyeth.txpool import Rejected
@@ -131,5 +135,69 @@ def test_pool_refuses_gas_below_the_calldata_floor():
         tx = sign_transaction(unsigned, ACCOUNTS[0].private_key, CHAIN_ID)
         with pytest.raises(Rejected, match="insufficient gas for floor data gas cost"):
             node.submit_transaction(tx)
+    finally:
+        node.close()
+
+
+def _legacy_transfer(sender, nonce, data=b"", to=b"\x42" * 20, gas=21_000):
+    unsigned = LegacyTransaction(nonce, 10 * GWEI, gas, to, 1 if to else 0, data)
+    return sign_transaction(unsigned, ACCOUNTS[sender].private_key, CHAIN_ID)
+
+
+# Init code returning a contract whose code is PUSH0 (EIP-3855, Shanghai): 0x5f.
+PUSH0_DEPLOYER = bytes.fromhex("605f60005360016000f3")
+
+
+@pytest.mark.parametrize(
+    ("hardfork", "fields"),
+    [
+        ("berlin", set()),
+        ("london", {"baseFeePerGas"}),
+        ("paris", {"baseFeePerGas"}),
+        ("shanghai", {"baseFeePerGas", "withdrawalsRoot"}),
+    ],
+)
+def test_pre_cancun_hardforks_seal_blocks_with_their_own_header_fields(hardfork, fields):
+    node = _node(hardfork)
+    try:
+        merged = hardfork in ("paris", "shanghai")
+        node.submit_transaction(_legacy_transfer(0, 0))
+        head = node.chain.head
+        assert head.number == 1
+        header = header_json(head, node.chain.head_hash)
+        later = {"baseFeePerGas", "withdrawalsRoot", "blobGasUsed", "parentBeaconBlockRoot"}
+        assert {key for key in later if key in header} == fields
+        # Before the merge a block has a proof-of-work difficulty and pays its miner.
+        assert (head.difficulty == 0) == merged
+        reward = node.chain.head_state().get_balance(head.coinbase)
+        assert (reward >= 2 * 10**18) == (not merged)
+    finally:
+        node.close()
+
+
+def test_fee_market_transactions_arrive_with_london():
+    berlin, london = _node("berlin"), _node("london")
+    try:
+        with pytest.raises(Rejected, match="transaction type not supported"):
+            berlin.submit_transaction(_transfer(0, 0))
+        london.submit_transaction(_transfer(0, 0))
+        assert london.chain.head.number == 1
+    finally:
+        berlin.close()
+        london.close()
+
+
+@pytest.mark.parametrize(("hardfork", "runs"), [("paris", False), ("shanghai", True)])
+def test_push0_runs_from_shanghai(hardfork, runs):
+    node = _node(hardfork)
+    try:
+        node.submit_transaction(_legacy_transfer(0, 0, data=PUSH0_DEPLOYER, to=None, gas=100_000))
+        contract = create_address(ACCOUNTS[0].address, 0)
+        head = node.chain.head
+        state = node.state_at(head)
+        assert state.get_code(contract) == b"\x5f"
+        env = node.call_env(head, node.chain.head_hash)
+        outcome = run_call(state, env, node.rules_at(head), CallRequest(to=contract), 50_000)
+        assert outcome.success == runs
     finally:
         node.close()

@@ -30,7 +30,7 @@ from pyeth.calls import (
 from pyeth.chain import Block
 from pyeth.chain.events import block_logs
 from pyeth.chain.receipts import bloom_contains
-from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
+from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas, header_blob_base_fee
 from pyeth.fees import blob_base_fee
 from pyeth.hashing import EMPTY_KECCAK
 from pyeth.hexutil import int_to_hex as q
@@ -211,7 +211,15 @@ def blob_fee(ctx: RpcContext) -> str:
 def _next_blob_base_fee(ctx: RpcContext, parent: BlockHeader) -> int:
     """The blob base fee of the block after `parent`, under that block's rules."""
     rules = ctx.node.chain.config.rules_at(parent.number + 1, parent.timestamp + 1)
+    if 3 not in rules.tx_types:
+        return 0  # no blobs before Cancun (geth's answer too)
     return blob_base_fee(calc_excess_blob_gas(parent, rules), rules.blob_update_fraction)
+
+
+def rules_of_next_block(ctx: RpcContext) -> ForkRules:
+    """The rules of the block that would be sealed next on the head."""
+    head = ctx.node.chain.head
+    return ctx.node.chain.config.rules_at(head.number + 1, head.timestamp + 1)
 
 
 def _estimate_cap(env: BlockEnv, rules: ForkRules) -> int:
@@ -242,7 +250,7 @@ def fee_history(
         header = block.header
         rules = ctx.node.rules_at(header)
         base_fees.append(q(header.base_fee_per_gas or 0))
-        blob_fees.append(q(blob_base_fee(header.excess_blob_gas or 0, rules.blob_update_fraction)))
+        blob_fees.append(q(header_blob_base_fee(header, rules)))
         ratios.append(header.gas_used / header.gas_limit if header.gas_limit else 0.0)
         blob_ratios.append((header.blob_gas_used or 0) / (rules.blob_max * GAS_PER_BLOB))
         if percentiles is not None:
@@ -477,19 +485,24 @@ def get_transaction_receipt(ctx: RpcContext, tx_hash: bytes) -> dict[str, Any] |
     receipts = chain.get_receipts(location[0])
     if block is None or receipts is None:
         return None
-    return receipt_json(block, receipts, location[1])
+    return receipt_json(block, receipts, location[1], ctx.node.rules_at(block.header))
 
 
 @METHODS.method("eth_getBlockReceipts", required("block", p.block_ref))
 def get_block_receipts(ctx: RpcContext, block: BlockRef) -> list[dict[str, Any]] | None:
     if block.is_pending:
         pending = ctx.node.pending_block()
-        return receipts_json(pending.block, pending.result.receipts)
+        pending_block = pending.block
+        return receipts_json(
+            pending_block, pending.result.receipts, ctx.node.rules_at(pending_block.header)
+        )
     found = _block(ctx, block)
     if found is None:
         return None
     receipts = ctx.node.chain.get_receipts(found.hash)
-    return None if receipts is None else receipts_json(found, receipts)
+    if receipts is None:
+        return None
+    return receipts_json(found, receipts, ctx.node.rules_at(found.header))
 
 
 # --- sending ----------------------------------------------------------------------------
@@ -518,6 +531,9 @@ def fill_transaction(ctx: RpcContext, request: CallRequest) -> Transaction:
     else:
         gas = request.gas
     chain = node.chain_id
+    if request.gas_price is None and 2 not in rules_of_next_block(ctx).tx_types:
+        # Before London there is no fee market: a legacy transaction at the suggested price.
+        request = dataclasses.replace(request, gas_price=int(gas_price(ctx), 16))
     if request.gas_price is not None:
         if request.access_list:
             return AccessListTransaction(
@@ -592,10 +608,12 @@ def sign_typed_data(ctx: RpcContext, address: bytes, document: dict[str, Any]) -
 # --- calls ------------------------------------------------------------------------------
 
 
-def call_gas(state: State, env: BlockEnv, request: CallRequest) -> int:
+def call_gas(state: State, env: BlockEnv, request: CallRequest, rules: ForkRules) -> int:
+    """The gas of a call: as asked, or geth's RPC cap (from Osaka no more than a transaction
+    may have, EIP-7825), within what the caller can pay for."""
     if request.gas is not None:
         return request.gas
-    gas = RPC_GAS_CAP
+    gas = min(RPC_GAS_CAP, rules.tx_gas_limit_cap or RPC_GAS_CAP)
     price = request.price(env.base_fee)
     if price:
         gas = min(gas, max(0, state.get_balance(request.sender) - request.value) // price)
@@ -612,7 +630,7 @@ def call(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: Any)
     state, env, rules = call_setup(ctx, block, shared=not overrides)
     if overrides:
         apply_overrides(state, overrides)
-    outcome = run_call(state, env, rules, request, call_gas(state, env, request))
+    outcome = run_call(state, env, rules, request, call_gas(state, env, request, rules))
     outcome.raise_for_failure()
     return to_hex(outcome.output)
 

@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from evm.addresses import create_address
+from evm.forks import ForkRules
 from pyeth.chain import Block, LogEntry, encode_block
-from pyeth.fees import blob_base_fee, blob_gas
+from pyeth.chain.validation import header_blob_base_fee
+from pyeth.fees import blob_gas
 from pyeth.hexutil import int_to_hex as q
 from pyeth.hexutil import to_hex
 from pyeth.sedes import BlockHeader, Receipt
@@ -176,24 +178,27 @@ def log_json(entry: LogEntry, timestamp: int | None = None) -> Json:
     return out
 
 
-def receipts_json(block: Block, receipts: Sequence[Receipt]) -> list[Json]:
-    """Every receipt object of a block, in transaction order."""
+def receipts_json(block: Block, receipts: Sequence[Receipt], rules: ForkRules) -> list[Json]:
+    """Every receipt object of a block (whose fork's rules are `rules`), in transaction order."""
     out = []
     log_index = 0
     for index, receipt in enumerate(receipts):
-        out.append(_receipt_json(block, receipts, index, log_index))
+        out.append(_receipt_json(block, receipts, index, log_index, rules))
         log_index += len(receipt.logs)
     return out
 
 
-def receipt_json(block: Block, receipts: Sequence[Receipt], index: int) -> Json:
+def receipt_json(block: Block, receipts: Sequence[Receipt], index: int, rules: ForkRules) -> Json:
     """The receipt object of the block's transaction `index` (only its sender recovered)."""
     log_index = sum(len(receipt.logs) for receipt in receipts[:index])
-    return _receipt_json(block, receipts, index, log_index)
+    return _receipt_json(block, receipts, index, log_index, rules)
 
 
-def _receipt_json(block: Block, receipts: Sequence[Receipt], index: int, log_index: int) -> Json:
-    """Receipt `index`, whose first log is the block's log `log_index`."""
+def _receipt_json(
+    block: Block, receipts: Sequence[Receipt], index: int, log_index: int, rules: ForkRules
+) -> Json:
+    """Receipt `index`, whose first log is the block's log `log_index`; blob gas is priced with
+    the block's blob schedule."""
     header = block.header
     tx = block.transactions[index]
     receipt = receipts[index]
@@ -227,5 +232,5 @@ def _receipt_json(block: Block, receipts: Sequence[Receipt], index: int, log_ind
         del item["status"]
     if isinstance(tx, BlobTransaction):
         item["blobGasUsed"] = q(blob_gas(len(tx.blob_versioned_hashes)))
-        item["blobGasPrice"] = q(blob_base_fee(header.excess_blob_gas or 0))
+        item["blobGasPrice"] = q(header_blob_base_fee(header, rules))
     return item

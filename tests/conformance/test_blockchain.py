@@ -1,9 +1,9 @@
-"""Runs blockchain-test fixtures through the chain: every `network == "Cancun"` test of
-ethereum/tests BlockchainTests (ValidBlocks, InvalidBlocks and the EEST blockchain-only tests in
-GeneralStateTests/Pyspecs: beacon roots, blobs, withdrawals, selfdestruct across transactions;
-960 cases) and every test of the EEST Prague/Osaka blockchain tests on a network pyeth runs
-(Cancun, Prague, Osaka and the transitions CancunToPragueAtTime15k ... BPO3ToBPO4AtTime15k;
-1,481 cases). The EEST tests filled for Berlin, London, Paris and Shanghai are not collected.
+"""Runs blockchain-test fixtures through the chain: every test of ethereum/tests BlockchainTests
+(ValidBlocks, InvalidBlocks and the EEST blockchain-only tests in GeneralStateTests/Pyspecs:
+beacon roots, blobs, withdrawals, selfdestruct across transactions) and of the EEST
+Prague/Osaka blockchain tests on a network pyeth runs: Berlin to BPO2 and the transitions
+CancunToPragueAtTime15k ... BPO3ToBPO4AtTime15k (991 and 1,533 cases). The 3 ethereum/tests
+cases on forks before Berlin are not collected.
 
 Each case imports the fixture's genesis and blocks into a fresh in-memory chain, expects the
 blocks marked `expectException` to be rejected and the others accepted, and compares the head
@@ -29,7 +29,7 @@ CORPORA: tuple[tuple[str, Path, tuple[str, ...], frozenset[str] | None], ...] = 
         "ethereum-tests",
         BLOCKCHAIN_DIR,
         ("ValidBlocks", "InvalidBlocks", "GeneralStateTests/Pyspecs"),
-        frozenset({"Cancun"}),
+        None,
     ),
     ("eest", EEST_FIXTURES / "blockchain_tests", (".",), None),
 )

@@ -259,3 +259,26 @@ def test_the_heavier_branch_wins_and_a_tie_keeps_the_head(node):
     (event,) = events
     assert [item.block.hash for item in event.removed] == [light.hash]
     assert [item.block.hash for item in event.added] == [heavy.hash]
+
+
+@pytest.mark.parametrize(("hardfork", "fork"), [("paris", "Paris"), ("Shanghai", "Shanghai")])
+def test_devnet_hardfork_ends_the_schedule_and_its_blocks_have_that_forks_fields(hardfork, fork):
+    document = devnet_genesis(ADDRESSES[:1], period=1, hardfork=hardfork)
+    genesis = parse_genesis(document)
+    assert genesis.config.fork_at(0, 2**40) == fork
+    node = Node(NodeConfig(genesis=genesis))
+    try:
+        assert node.clique is not None
+        node.clique.clock = lambda: FAR_FUTURE
+        signer(node, 0).seal()
+        head = node.chain.head
+        assert head.number == 1 and head.difficulty == DIFF_IN_TURN
+        assert head.blob_gas_used is None and head.parent_beacon_block_root is None
+        assert (head.withdrawals_root is not None) == (fork == "Shanghai")
+    finally:
+        node.close()
+
+
+def test_devnet_hardfork_refuses_forks_before_the_merge():
+    with pytest.raises(ValueError, match="unknown hardfork 'london'; choose one of Paris"):
+        devnet_genesis(ADDRESSES[:1], hardfork="london")

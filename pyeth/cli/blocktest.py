@@ -13,7 +13,8 @@ as skipped.
 import argparse
 
 from pyeth.cli.fixtures import add_common_arguments, run_command
-from pyeth.testing.blocktests import CaseResult, run_file
+from pyeth.testing.blocktests import LAST_BLOCK_HASH, run_file
+from pyeth.testing.results import CaseResult
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -32,7 +33,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 def cannot_run(file_name: str, networks: str, error: str) -> CaseResult:
     """The failed result of a fixture file that cannot be read or is not a blockchain test."""
-    return CaseResult(file_name, networks, False, "", error)
+    return CaseResult(file_name, networks, False, "", error, LAST_BLOCK_HASH)
 
 
 def handle(args: argparse.Namespace) -> int:

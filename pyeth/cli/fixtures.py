@@ -12,19 +12,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-
-class CaseResult(Protocol):
-    """What the runners return per case (pyeth.testing.statetests / blocktests)."""
-
-    name: str
-    fork: str
-    passed: bool
-    error: str | None
-
-    def to_json(self) -> dict[str, Any]: ...
-
+from pyeth.testing.results import CaseResult
 
 # run_file(path, forks or None for all, name filter) -> (results, skipped cases by fork)
 RunFile = Callable[[Path, list[str] | None, str | None], tuple[list[Any], Counter[str]]]

@@ -17,7 +17,6 @@ import json
 import re
 from collections import Counter
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +26,11 @@ from pyeth.chain.genesis import InvalidGenesis, parse_config
 from pyeth.errors import InvalidBlock, PyethError
 from pyeth.hexutil import hex_to_bytes, hex_to_int
 from pyeth.state import Account, State
+from pyeth.testing.results import CaseResult
 from pyeth.testing.statetests import load_pre_state
 
 BLOCK_TEST_CHAIN_ID = 1
+LAST_BLOCK_HASH = "lastblockhash"  # the digest a blockchain test's result reports
 TRANSITION = re.compile(r"(?P<first>\w+?)To(?P<second>\w+)AtTime(?P<thousands>\d+)k")
 # Forks a test network may name: the first pyeth runs and every later one (the
 # blob-parameter-only forks without a table of their own run on the fixture's blobSchedule).
@@ -69,26 +70,6 @@ def network_config(network: str, config: dict[str, Any] | None = None) -> ChainC
         return parse_config(raw)
     except InvalidGenesis as exc:
         raise UnsupportedNetwork(f"network {network}: {exc}") from None
-
-
-@dataclass(slots=True)
-class CaseResult:
-    """One blockchain test's outcome; `to_json` is the `pyeth blocktest --json` shape."""
-
-    name: str
-    fork: str
-    passed: bool
-    last_block_hash: str
-    error: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "fork": self.fork,
-            "pass": self.passed,
-            "lastblockhash": self.last_block_hash,
-            "error": self.error,
-        }
 
 
 def fixture_genesis(test: dict[str, Any]) -> Genesis:
@@ -141,7 +122,7 @@ def run_case(name: str, test: dict[str, Any], datadir: Path | None = None) -> Ca
                 errors.extend(_check_post_state(chain, test))
     finally:
         chain.close()
-    return CaseResult(name, fork, not errors, last, "; ".join(errors) or None)
+    return CaseResult(name, fork, not errors, last, "; ".join(errors) or None, LAST_BLOCK_HASH)
 
 
 def _import_blocks(chain: Chain, blocks: list[dict[str, Any]]) -> list[str]:

@@ -7,7 +7,6 @@ Used by `pyeth statetest` and by the conformance tests.
 import json
 from collections import Counter
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from pyeth.hashing import keccak256
 from pyeth.hexutil import hex_to_bytes, hex_to_int
 from pyeth.keys import private_key_to_address
 from pyeth.state import Account, State
+from pyeth.testing.results import CaseResult
 from pyeth.transactions.model import (
     AccessListTransaction,
     Authorization,
@@ -33,26 +33,6 @@ from pyeth.transactions.model import (
 from pyeth.transition import apply_transaction
 
 STATE_TEST_CHAIN_ID = 1
-
-
-@dataclass(slots=True)
-class CaseResult:
-    """One post entry's outcome, in geth's `evm statetest --json` shape."""
-
-    name: str
-    fork: str
-    passed: bool
-    state_root: str
-    error: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "fork": self.fork,
-            "pass": self.passed,
-            "stateRoot": self.state_root,
-            "error": self.error,
-        }
 
 
 def load_pre_state(pre: dict[str, Any]) -> State:

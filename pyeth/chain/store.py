@@ -10,7 +10,8 @@ memory") SQLite's private temporary database is used: it lives in the page cache
 to an anonymous temporary file beyond it, so the process's memory stays flat however long the
 chain grows (":memory:" grew by about 7 MiB per 1,000 blocks), and it is gone when closed.
 Since nothing there has to survive a crash, a block's writes are a savepoint in a transaction
-that commits every 64 blocks, and trie nodes wait in a dict to be inserted thousands at a time.
+that commits every 64 blocks, and trie nodes wait in a dict to be inserted thousands at a time
+(without a rollback journal, whose copies of the pages touched would swell the process).
 This module stores bytes under keys; it decodes nothing and knows no validity rule.
 """
 
@@ -146,11 +147,29 @@ class ChainStore:
             connection.execute("COMMIT")
             return
         connection.execute("RELEASE unit")
-        self.nodes.committed()
         self._units += 1
-        if self._units >= UNITS_PER_COMMIT:
+        if self.nodes.committed():
+            self._insert_deferred_nodes()
+        elif self._units >= UNITS_PER_COMMIT:
             connection.execute("COMMIT")
             self._units = 0
+
+    def _insert_deferred_nodes(self) -> None:
+        """Commit, then insert the deferred trie nodes in a transaction of their own without a
+        rollback journal (temporary database only). The in-memory journal would hold a copy of
+        every page the insert touches, thousands of them, until the commit (RSS grew by tens of
+        MiB); nodes are keyed by their hash, so an insert cut short leaves nothing wrong."""
+        connection = self.connection
+        if connection.in_transaction:
+            connection.execute("COMMIT")
+        self._units = 0
+        connection.execute("PRAGMA journal_mode=OFF")
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            self.nodes.insert_deferred()
+            connection.execute("COMMIT")
+        finally:
+            connection.execute("PRAGMA journal_mode=MEMORY")
 
     # --- headers, bodies, receipts ----------------------------------------------------------
 
@@ -310,17 +329,19 @@ class BufferedNodeStore:
             self._insert(self._pending.items())
             self._pending.clear()
 
-    def committed(self) -> None:
-        """The caller's unit of writes finished: keep its nodes for later (deferred), and insert
-        the lot, in key order, once there are `defer` of them (inside the caller's database
-        transaction, which is still open)."""
+    def committed(self) -> bool:
+        """The caller's unit of writes finished: keep its nodes for later (deferred). True when
+        there are `defer` of them waiting: time for `insert_deferred`."""
         if not self.defer or not self._pending:
-            return
+            return False
         self._unwritten.update(self._pending)
         self._pending.clear()
-        if len(self._unwritten) >= self.defer:
-            self._insert(sorted(self._unwritten.items(), key=itemgetter(0)))
-            self._unwritten.clear()
+        return len(self._unwritten) >= self.defer
+
+    def insert_deferred(self) -> None:
+        """Insert the deferred nodes, in key order (inside the caller's database transaction)."""
+        self._insert(sorted(self._unwritten.items(), key=itemgetter(0)))
+        self._unwritten.clear()
 
     def _insert(self, items: Iterable[tuple[bytes, bytes]]) -> None:
         self.backing.connection.executemany(

@@ -86,6 +86,8 @@ def test_deferred_nodes_are_read_before_they_are_inserted(
         assert _table(store) == {key for key, _ in nodes[: expected_in_table[unit]]}
         for key, value in nodes[: start + 3]:
             assert store.nodes.get(key) == value
+        # Inserted without a rollback journal, in a transaction of their own; then back to it.
+        assert store.connection.execute("PRAGMA journal_mode").fetchone()[0] == "memory"
     assert len(store.nodes) == 25
 
 

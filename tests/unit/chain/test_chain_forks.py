@@ -1,8 +1,9 @@
-"""Prague and Osaka in the chain: forks chosen per block by timestamp (a transition mid-chain),
-the requests hash and the requests behind it (deposit logs, the request system calls), the
-EIP-2935 history call, blob schedules and EIP-7918's reserve price in the excess blob gas, and
-EIP-7934's block size limit. The EEST blockchain tests cover the same ground in depth
-(tests/conformance/test_blockchain.py); these pin each rule to a small case."""
+"""Forks in the chain: chosen per block by timestamp (transitions mid-chain, Paris to Osaka),
+proof-of-work headers and rewards before the merge, the requests hash and the requests behind
+it (deposit logs, the request system calls), the EIP-2935 history call, blob schedules and
+EIP-7918's reserve price in the excess blob gas, and EIP-7934's block size limit. The EEST
+blockchain tests cover the same ground in depth (tests/conformance/test_blockchain.py); these
+pin each rule to a small case."""
 
 from __future__ import annotations
 
@@ -200,3 +201,43 @@ def test_blob_schedule_from_the_genesis() -> None:
     with pytest.raises(InvalidGenesis, match="BPO3 is scheduled"):
         parse_genesis(data)
     assert with_hardfork(config, "prague").rules_at(1, 10**9).name == "Prague"
+
+
+def test_paris_to_shanghai_to_cancun_by_timestamp() -> None:
+    genesis = make_genesis()
+    fork_times = dict(genesis.config.fork_times, shanghaiTime=20, cancunTime=40)
+    config = dataclasses.replace(genesis.config, fork_times=fork_times)
+    chain = Chain.open(None, dataclasses.replace(genesis, config=config))
+    assert chain.head.withdrawals_root is None and chain.head.blob_gas_used is None
+    seen = []
+    for timestamp in (10, 20, 30, 40, 50):
+        built = build_block(chain, [transfer(0, len(seen), ADDRESSES[1])], timestamp=timestamp)
+        chain.import_block(built.block)
+        head = chain.head
+        seen.append(rules_at(chain.config, head.number, head.timestamp).name)
+        assert (head.withdrawals_root is not None) == (timestamp >= 20)
+        assert (head.parent_beacon_block_root is not None) == (timestamp >= 40)
+        assert head.difficulty == 0 and len(built.block.transactions) == 1
+    assert seen == ["Paris", "Shanghai", "Shanghai", "Cancun", "Cancun"]
+    # A Cancun block shaped like a Shanghai one is refused.
+    bad = dataclasses.replace(
+        build_block(chain, []).block.header,
+        blob_gas_used=None,
+        excess_blob_gas=None,
+        parent_beacon_block_root=None,
+    )
+    with pytest.raises(InvalidBlock, match="misses the blob gas fields"):
+        chain.import_block(dataclasses.replace(build_block(chain, []).block, header=bad))
+
+
+def test_proof_of_work_blocks_before_the_merge() -> None:
+    london = with_hardfork(make_genesis().config, "london")
+    chain = Chain.open(None, dataclasses.replace(make_genesis(), config=london, difficulty=2**17))
+    built = build_block(chain, [transfer(0, 0, ADDRESSES[1])], timestamp=5)
+    # Five seconds after its parent: difficulty up by parent // 2048 (EIP-100), no bomb yet.
+    assert built.block.header.difficulty == 2**17 + 2**17 // 2048
+    chain.import_block(built.block)
+    assert chain.head_state().get_balance(bytes(20)) >= 2 * 10**18  # the miner's reward
+    wrong = dataclasses.replace(build_block(chain, []).block.header, difficulty=2**17)
+    with pytest.raises(InvalidBlock, match="invalid difficulty"):
+        chain.import_block(dataclasses.replace(build_block(chain, []).block, header=wrong))

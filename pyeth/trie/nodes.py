@@ -64,6 +64,8 @@ Node = Leaf | Extension | Branch | bytes | None
 
 # RLP of byte strings and list payloads, for the node shapes only.
 
+_BYTE = [bytes((i,)) for i in range(256)]  # one-byte prefixes, built once
+
 
 def rlp_bytes(data: bytes) -> bytes:
     """RLP-encode a byte string."""
@@ -71,18 +73,18 @@ def rlp_bytes(data: bytes) -> bytes:
     if n == 1 and data[0] < 0x80:
         return data
     if n < 56:
-        return bytes((0x80 + n,)) + data
+        return _BYTE[0x80 + n] + data
     size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes((0xB7 + len(size),)) + size + data
+    return _BYTE[0xB7 + len(size)] + size + data
 
 
 def rlp_list(payload: bytes) -> bytes:
     """Wrap already-encoded items into an RLP list."""
     n = len(payload)
     if n < 56:
-        return bytes((0xC0 + n,)) + payload
+        return _BYTE[0xC0 + n] + payload
     size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes((0xF7 + len(size),)) + size + payload
+    return _BYTE[0xF7 + len(size)] + size + payload
 
 
 def encode_leaf(path: Nibbles, value: bytes) -> bytes:

@@ -99,7 +99,9 @@ class Trie:
         if not value:
             self.delete(key)
             return
-        self._root = self._put(self._root, self._path(key), bytes(value))
+        if type(value) is not bytes:
+            value = bytes(value)
+        self._root = self._put(self._root, self._path(key), value)
 
     def delete(self, key: bytes) -> None:
         """Remove `key`; deleting an absent key changes nothing."""
@@ -208,27 +210,29 @@ class Trie:
             return Leaf(path, value)
         if type(node) is bytes:
             node = self._load(node)
+        if type(node) is Branch:  # most levels of a big trie: looked at first
+            if not path:
+                return node if node.value == value else Branch(node.children, value)
+            index = NIBBLE_INDEX[path[0]]
+            old = node.children[index]
+            if type(old) is bytes:
+                old = node.children[index] = self._load(old)  # memoize, as _child_of_branch
+            child = self._put(old, path[1:], value)
+            if child is old:
+                return node
+            children = node.children.copy()
+            children[index] = child
+            return Branch(children, node.value)
         if type(node) is Leaf:
             if node.path == path:
                 return node if node.value == value else Leaf(path, value)
             return _fork(node.path, node, path, value)
-        if type(node) is Extension:
-            if path.startswith(node.path):
-                old = self._child_of_extension(node)
-                child = self._put(old, path[len(node.path) :], value)
-                return node if child is old else Extension(node.path, child)
-            return _fork(node.path, node, path, value)
-        assert type(node) is Branch
-        if not path:
-            return node if node.value == value else Branch(node.children, value)
-        index = NIBBLE_INDEX[path[0]]
-        old = self._child_of_branch(node, index)
-        child = self._put(old, path[1:], value)
-        if child is old:
-            return node
-        children = list(node.children)
-        children[index] = child
-        return Branch(children, node.value)
+        assert type(node) is Extension
+        if path.startswith(node.path):
+            old = self._child_of_extension(node)
+            child = self._put(old, path[len(node.path) :], value)
+            return node if child is old else Extension(node.path, child)
+        return _fork(node.path, node, path, value)
 
     def _delete(self, node: Node, path: Nibbles) -> Node:
         if node is None:

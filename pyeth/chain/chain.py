@@ -351,9 +351,8 @@ class Chain:
             store.put_body(block_hash, block.body_rlp)
             store.put_receipts(block_hash, encode(result.encoded_receipts()))
             candidate = Tip(block_hash, header.number, score)
-            if header.parent_hash == self._head_hash:
-                head_score = parent_score  # on the head: the usual case, one lookup less
-            else:
+            head_score: int | None = parent_score  # on the head: the usual case
+            if header.parent_hash != self._head_hash:
                 head_score = store.get_score(self._head_hash)
             assert head_score is not None
             head = Tip(self._head_hash, self._head.number, head_score)

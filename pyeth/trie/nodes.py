@@ -119,7 +119,7 @@ def encode_node(node: Leaf | Extension | Branch) -> bytes:
             EMPTY_REF
             if child is None
             else b"\xa0" + child
-            if type(child) is bytes
+            if isinstance(child, bytes)
             else child.ref or node_ref(child)
             for child in node.children
         ],

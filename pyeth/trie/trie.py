@@ -115,6 +115,7 @@ class Trie:
         root = self._root
         if root is None or type(root) is bytes:
             return self.root_hash
+        assert not isinstance(root, bytes)
         if not root.persisted:
             self._store_new_nodes(root)
         ref = node_ref(root)
@@ -288,11 +289,11 @@ class Trie:
         subtrees (persisted nodes, hashes not loaded) are not entered."""
         if type(node) is Branch:
             for child in node.children:
-                if child is not None and type(child) is not bytes and not child.persisted:
+                if child is not None and not isinstance(child, bytes) and not child.persisted:
                     self._store_new_nodes(child)
         elif type(node) is Extension:
             child = node.child
-            if child is not None and type(child) is not bytes and not child.persisted:
+            if child is not None and not isinstance(child, bytes) and not child.persisted:
                 self._store_new_nodes(child)
         ref = node.ref or node_ref(node)
         if len(ref) == 33:  # referenced by hash (an inline node lives inside its parent)

@@ -121,5 +121,5 @@ def trace_call(
     state, env, rules = call_setup(ctx, block, shared=not overrides)
     if overrides:
         apply_overrides(state, p.state_overrides(overrides))
-    gas = call_gas(state, env, request, rules)
+    gas = call_gas(state, env, request)
     return _trace(lambda tracer: run_call(state, env, rules, request, gas, tracer), options)

@@ -608,12 +608,13 @@ def sign_typed_data(ctx: RpcContext, address: bytes, document: dict[str, Any]) -
 # --- calls ------------------------------------------------------------------------------
 
 
-def call_gas(state: State, env: BlockEnv, request: CallRequest, rules: ForkRules) -> int:
-    """The gas of a call: as asked, or geth's RPC cap (from Osaka no more than a transaction
-    may have, EIP-7825), within what the caller can pay for."""
+def call_gas(state: State, env: BlockEnv, request: CallRequest) -> int:
+    """The gas of a call: as asked, or geth's RPC cap, within what the caller can pay for. As in
+    geth, a call is not held to Osaka's transaction gas cap (EIP-7825): it is no transaction;
+    eth_estimateGas is, since its answer goes into one."""
     if request.gas is not None:
         return request.gas
-    gas = min(RPC_GAS_CAP, rules.tx_gas_limit_cap or RPC_GAS_CAP)
+    gas = RPC_GAS_CAP
     price = request.price(env.base_fee)
     if price:
         gas = min(gas, max(0, state.get_balance(request.sender) - request.value) // price)
@@ -630,7 +631,7 @@ def call(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: Any)
     state, env, rules = call_setup(ctx, block, shared=not overrides)
     if overrides:
         apply_overrides(state, overrides)
-    outcome = run_call(state, env, rules, request, call_gas(state, env, request, rules))
+    outcome = run_call(state, env, rules, request, call_gas(state, env, request))
     outcome.raise_for_failure()
     return to_hex(outcome.output)
 

@@ -218,3 +218,12 @@ async def test_calls_that_write_leave_the_state_unchanged(rpc):
     assert len(from_call) > 2
     would_be = create_address(bytes.fromhex(ACCOUNT1[2:]), 0).hex()
     assert await rpc.call("eth_getCode", "0x" + would_be, "latest") == "0x"
+
+
+async def test_call_without_gas_is_not_held_to_the_osaka_transaction_cap(rpc):
+    # GAS; PUSH0; MSTORE; PUSH1 32; PUSH0; RETURN: the gas the call was given, less 2.
+    code_override = {ACCOUNT1: {"code": "0x5a5f5260205ff3"}}
+    gas = decode_uint(await rpc.call("eth_call", {"to": ACCOUNT1}, "latest", code_override))
+    assert gas > 2**24  # geth's 50M RPC cap; an eth_call is no transaction (EIP-7825)
+    estimate = int(await rpc.call("eth_estimateGas", {"to": ACCOUNT1}), 16)
+    assert estimate <= 2**24

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Final, Protocol, overload
+from typing import Final, Protocol
 
 from evm.forks import ForkRules
 from evm.frame import BlockEnv
@@ -43,7 +43,7 @@ from pyeth.chain import (
     build_block,
     load_genesis,
 )
-from pyeth.chain.chain import BLOCKHASH_WINDOW
+from pyeth.chain.chain import AncestorHashes
 from pyeth.chain.genesis import with_hardfork
 from pyeth.chain.processing import block_env
 from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
@@ -362,7 +362,7 @@ class Node:
         if self._call_env is not None and self._call_env[0] == block_hash:
             return self._call_env[1]
         hashes: Sequence[bytes] = (
-            _AncestorHashes(self.chain, header.parent_hash, header.number - 1)
+            AncestorHashes(self.chain, header.parent_hash, header.number - 1)
             if header.number > 0
             else ()
         )
@@ -396,7 +396,7 @@ class Node:
     def pending_env(self) -> tuple[BlockHeader, BlockEnv]:
         """The head and the environment of the block that would be sealed next on it."""
         head = self.chain.head
-        hashes = _AncestorHashes(self.chain, self.chain.head_hash, head.number)
+        hashes = AncestorHashes(self.chain, self.chain.head_hash, head.number)
         timestamp = self.sealer.next_block_timestamp()
         rules = self.chain.config.rules_at(head.number + 1, timestamp)
         env = BlockEnv(
@@ -413,29 +413,3 @@ class Node:
             block_hashes=hashes,
         )
         return head, env
-
-
-class _AncestorHashes(Sequence[bytes]):
-    """The BLOCKHASH window of a call, read from the database only if the code asks (most calls
-    never do, and reading 256 hashes per eth_call halved its rate)."""
-
-    def __init__(self, chain: Chain, parent_hash: bytes, parent_number: int) -> None:
-        self._chain = chain
-        self._parent_hash = parent_hash
-        self._parent_number = parent_number
-        self._length = min(BLOCKHASH_WINDOW, parent_number + 1)
-        self._hashes: list[bytes] | None = None
-
-    def __len__(self) -> int:
-        return self._length
-
-    @overload
-    def __getitem__(self, index: int) -> bytes: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[bytes]: ...
-
-    def __getitem__(self, index: int | slice) -> bytes | Sequence[bytes]:
-        if self._hashes is None:
-            self._hashes = self._chain.ancestor_hashes(self._parent_hash, self._parent_number)
-        return self._hashes[index]

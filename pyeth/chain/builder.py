@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from pyeth.chain.blocks import EMPTY_OMMERS_HASH, Block, transactions_root, withdrawals_root
-from pyeth.chain.chain import Chain, _LazyHashes
+from pyeth.chain.chain import AncestorHashes, Chain
 from pyeth.chain.forks import since
 from pyeth.chain.processing import BlockExecution, BlockResult
 from pyeth.chain.receipts import EMPTY_BLOOM
@@ -105,7 +105,7 @@ def build_block(
     if withdrawals and not shanghai:
         raise ValueError(f"withdrawals given for a {rules.name} block (they came in Shanghai)")
     # Read from the database only if a transaction runs BLOCKHASH (256 rows a block otherwise).
-    hashes = _LazyHashes(chain, parent_hash, parent.number)
+    hashes = AncestorHashes(chain, parent_hash, parent.number)
     state = chain.take_state(parent.state_root) if state is None else state
     execution = BlockExecution(
         state,

@@ -31,6 +31,7 @@ TABLES = ("headers", "bodies", "receipts", "canonical", "tx_index", "meta", "tri
 
 
 def _rows(chain: Chain) -> dict[str, list]:
+    chain.store.flush()  # the temporary database's waiting rows and nodes into the tables
     connection = chain.store.connection
     return {t: sorted(connection.execute(f"SELECT * FROM {t}").fetchall()) for t in TABLES}
 

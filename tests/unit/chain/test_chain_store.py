@@ -53,22 +53,57 @@ def test_a_file_commits_every_unit_and_inserts_its_nodes_at_once(tmp_path: Path)
     assert key in _table(store)
 
 
-def test_the_temporary_database_commits_every_few_units() -> None:
+def _meta_rows(store: ChainStore) -> dict[str, bytes]:
+    return {k: bytes(v) for k, v in store.connection.execute("SELECT key, value FROM meta")}
+
+
+def test_the_temporary_database_inserts_rows_every_few_units() -> None:
     store = ChainStore(None)
-    for _ in range(UNITS_PER_COMMIT):  # to the first commit (opening wrote a unit or so)
+    for _ in range(UNITS_PER_COMMIT):  # to the first insert (opening wrote a unit or so)
         with store.transaction():
             store.set_meta("n", b"")
-        if not store.connection.in_transaction:
+        if "n" in _meta_rows(store):
             break
-    assert not store.connection.in_transaction
+    assert _meta_rows(store)["n"] == b""
     for i in range(UNITS_PER_COMMIT - 1):
         with store.transaction():
             store.set_meta("n", i.to_bytes(4, "big"))
-        assert store.connection.in_transaction
+        assert _meta_rows(store)["n"] == b""  # waiting, and read before the table
+        assert store.get_meta("n") == i.to_bytes(4, "big")
     with store.transaction():
         store.set_meta("n", b"last")
+    assert _meta_rows(store)["n"] == b"last"
     assert not store.connection.in_transaction
-    assert store.get_meta("n") == b"last"
+
+
+def test_waiting_canonical_rows_and_deletions_merge_with_the_table() -> None:
+    """Reorg bookkeeping on the temporary database: ranges and deletions see rows whether they
+    are in SQLite or still waiting, and a unit that raises leaves no deletion behind."""
+    store = ChainStore(None)
+    with store.transaction():
+        for n in range(10):
+            store.set_canonical(n, bytes([n]) * 32)
+            store.put_tx_location(bytes([n]) * 32, bytes([n]) * 32, 0)
+    store.flush()
+    with store.transaction():
+        for n in range(10, 14):
+            store.set_canonical(n, bytes([n]) * 32)
+    assert store.canonical_range(8, 11) == [bytes([n]) * 32 for n in range(8, 12)]
+    with pytest.raises(RuntimeError), store.transaction():
+        store.delete_canonical_above(5)
+        raise RuntimeError("boom")
+    assert store.get_canonical(12) == bytes([12]) * 32
+    with store.transaction():
+        dropped = store.delete_canonical_above(7)
+        store.delete_tx_location(bytes([9]) * 32, bytes([9]) * 32)
+        store.delete_tx_location(bytes([8]) * 32, b"another block" * 2)  # not where it is
+    assert dropped == [bytes([n]) * 32 for n in range(13, 7, -1)]
+    assert store.canonical_range(0, 20) == [bytes([n]) * 32 for n in range(8)]
+    assert store.get_tx_location(bytes([9]) * 32) is None
+    assert store.get_tx_location(bytes([8]) * 32) == (bytes([8]) * 32, 0)
+    store.flush()
+    assert store.connection.execute("SELECT MAX(number) FROM canonical").fetchone()[0] == 7
+    assert store.canonical_range(0, 20) == [bytes([n]) * 32 for n in range(8)]
 
 
 def test_deferred_nodes_are_read_before_they_are_inserted(

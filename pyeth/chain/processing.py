@@ -65,6 +65,7 @@ class BlockResult:
     blob_gas_used: int = 0
     requests: list[bytes] | None = None  # from Prague: the block's requests (EIP-7685)
     _encoded: list[bytes] = field(default_factory=list, repr=False)
+    _receipts_root: bytes = field(default=b"", repr=False)  # of the first len(_encoded)
 
     @property
     def logs_bloom(self) -> bytes:
@@ -74,11 +75,16 @@ class BlockResult:
         """The receipts as the trie and the store hold them, encoded once."""
         if len(self._encoded) != len(self.receipts):
             self._encoded = [encode_receipt_fast(r) for r in self.receipts]
+            self._receipts_root = b""
         return self._encoded
 
     @property
     def receipts_root(self) -> bytes:
-        return indexed_root(self.encoded_receipts())
+        """Computed once (a sealer's block is checked against it again on import)."""
+        encoded = self.encoded_receipts()
+        if not self._receipts_root:
+            self._receipts_root = indexed_root(encoded)
+        return self._receipts_root
 
     @property
     def requests_hash(self) -> bytes | None:

@@ -77,7 +77,8 @@ class ChainStore:
         for statement in _SCHEMA:
             self.connection.execute(statement)
         self.nodes = BufferedNodeStore(
-            SqliteNodeStore(self.connection), defer=0 if path is not None else DEFERRED_NODES
+            SqliteNodeStore(self.connection, appended=path is None),
+            defer=0 if path is not None else DEFERRED_NODES,
         )
         self._depth = 0
         # The temporary database's rows not in SQLite yet, by table: the current unit's, and
@@ -427,7 +428,8 @@ class BufferedNodeStore:
 
     def _insert(self, items: Iterable[tuple[bytes, bytes]]) -> None:
         self.backing.connection.executemany(
-            f"INSERT OR REPLACE INTO {NODE_TABLE} (hash, node) VALUES (?, ?)", items
+            # A node's key is its hash: one already there is the same node.
+            f"INSERT OR IGNORE INTO {NODE_TABLE} (hash, node) VALUES (?, ?)", items
         )
 
     def discard(self) -> None:

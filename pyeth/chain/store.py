@@ -429,7 +429,8 @@ class BufferedNodeStore:
     def _insert(self, items: Iterable[tuple[bytes, bytes]]) -> None:
         self.backing.connection.executemany(
             # A node's key is its hash: one already there is the same node.
-            f"INSERT OR IGNORE INTO {NODE_TABLE} (hash, node) VALUES (?, ?)", items
+            f"INSERT OR IGNORE INTO {NODE_TABLE} (hash, node) VALUES (?, ?)",
+            items,
         )
 
     def discard(self) -> None:

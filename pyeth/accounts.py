@@ -2,9 +2,13 @@
 derive them, so the same mnemonic gives the same addresses), and the message signatures a wallet
 makes with them: eth_sign / personal_sign (EIP-191) and eth_signTypedData_v4 (EIP-712).
 
-Key derivation and typed-data hashing come from eth-account, not from code written here. This
-module holds keys; it does not decide who may use them (the node unlocks them in dev mode only)
-and it never signs transactions itself (`pyeth.transactions.sign_transaction` does).
+Key derivation comes from `mnemonic` (BIP-39, Trezor's reference implementation) and `bip32`
+(over libsecp256k1), typed-data hashing from eth-account, not from code written here. eth-account
+could derive the keys too, but importing it costs 0.4-0.7 s (its keystore module loads py_ecc's
+BLS code), more than everything else a dev node does before it answers; it is imported only when
+typed data is signed. This module holds keys; it does not decide who may use them (the node
+unlocks them in dev mode only) and it never signs transactions itself
+(`pyeth.transactions.sign_transaction` does).
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
-from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
-from eth_account.messages import encode_typed_data
+from bip32 import BIP32
+from mnemonic import Mnemonic
 
 from pyeth.address import to_checksum_address
 from pyeth.hashing import keccak256
@@ -48,22 +52,41 @@ def derive_accounts(
     Raises:
         ValueError: the mnemonic is not a valid BIP-39 phrase (unknown words, bad checksum).
     """
-    try:
-        return list(_derive(" ".join(mnemonic.split()), count))
-    except Exception as exc:  # eth-account raises its ValidationError, not a ValueError
-        raise ValueError(f"invalid mnemonic: {exc}") from None
+    keys = derive_keys(mnemonic, [DERIVATION_PATH.format(index=i) for i in range(count)])
+    return [DevAccount(private_key_to_address(key), key) for key in keys]
 
 
-@lru_cache(maxsize=8)
-def _derive(mnemonic: str, count: int) -> tuple[DevAccount, ...]:
-    # Cached: BIP-32 derivation in eth-account costs about 15 ms a key, and tests and restarts
-    # derive the same accounts again and again.
-    seed = seed_from_mnemonic(mnemonic, "")
-    accounts = []
-    for index in range(count):
-        key = key_from_seed(seed, DERIVATION_PATH.format(index=index))
-        accounts.append(DevAccount(private_key_to_address(key), key))
-    return tuple(accounts)
+def derive_keys(mnemonic: str, paths: Sequence[str]) -> list[bytes]:
+    """The private keys at BIP-32 `paths` of `mnemonic`'s seed (BIP-39, no passphrase).
+
+    Raises:
+        ValueError: the mnemonic is not a valid BIP-39 phrase (unknown words, bad checksum).
+    """
+    return list(_derive_keys(" ".join(mnemonic.split()), tuple(paths)))
+
+
+@lru_cache(maxsize=16)
+def _derive_keys(mnemonic: str, paths: tuple[str, ...]) -> tuple[bytes, ...]:
+    # Cached: tests and restarts derive the same accounts again and again.
+    _check_mnemonic(mnemonic)
+    root = BIP32.from_seed(Mnemonic.to_seed(mnemonic, passphrase=""))
+    return tuple(root.get_privkey_from_path(path) for path in paths)
+
+
+def _check_mnemonic(mnemonic: str) -> None:
+    """A valid BIP-39 phrase of some word list (English first; a word may be in several)."""
+    words = mnemonic.split()
+    languages = Mnemonic.list_languages()
+    known = False
+    for language in sorted(languages, key=lambda name: name != "english"):
+        checker = Mnemonic(language)
+        if set(words) <= set(checker.wordlist):
+            known = True
+            if checker.check(mnemonic):
+                return
+    if not known:
+        raise ValueError("invalid mnemonic: words not in any BIP-39 word list")
+    raise ValueError("invalid mnemonic: wrong word count or checksum")
 
 
 class Keyring:
@@ -102,6 +125,8 @@ def typed_data_hash(typed_data: Mapping[str, Any]) -> bytes:
     Raises:
         ValueError: the document is malformed (eth-account's validation errors, re-raised).
     """
+    from eth_account.messages import encode_typed_data  # slow to import: see the module doc
+
     try:
         signable = encode_typed_data(full_message=dict(typed_data))
     except Exception as exc:  # eth-account raises assorted errors for malformed documents

@@ -16,10 +16,9 @@ in the hot methods) to know what `commit()` must write back to the tries.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-import rlp
-
 from evm.hashing import EMPTY_KECCAK, keccak256
 from pyeth.db.nodestore import NodeStore
+from pyeth.sedes import decode
 from pyeth.trie import EMPTY_TRIE_ROOT, MissingTrieNode, SecureTrie, secure_trie_root
 from pyeth.trie.nodes import rlp_bytes, rlp_list
 
@@ -62,7 +61,7 @@ class StoredStorage(dict[int, int]):
         if encoded is None:
             self.zeroed.add(key)
             return default
-        value = int.from_bytes(rlp.decode(encoded), "big")
+        value = int.from_bytes(decode(encoded), "big")
         dict.__setitem__(self, key, value)
         return value
 
@@ -208,7 +207,7 @@ class State:
         if encoded is None:
             self._absent.add(address)
             return None
-        nonce, balance, storage_root, code_hash = rlp.decode(encoded)
+        nonce, balance, storage_root, code_hash = decode(encoded)
         store = trie.store
         code = b""
         if code_hash != EMPTY_KECCAK:
@@ -374,7 +373,7 @@ class State:
         if self._trie is not None:
             self._flush()
             encoded = self._trie.get(address)
-            return EMPTY_TRIE_ROOT if encoded is None else rlp.decode(encoded)[2]
+            return EMPTY_TRIE_ROOT if encoded is None else decode(encoded)[2]
         account = self._accounts.get(address)
         if account is None or not account.storage:
             return EMPTY_TRIE_ROOT
@@ -501,28 +500,32 @@ class State:
                 root = EMPTY_TRIE_ROOT
             if account.code and address in self._dirty_code:
                 self._unwritten_code[account.code_hash] = account.code
-            encoded = rlp_bytes(root) + rlp_bytes(account.code_hash)
-            trie.put(
-                address, rlp_list(_rlp_int(account.nonce) + _rlp_int(account.balance) + encoded)
-            )
+            trie.put(address, _account_rlp(account.nonce, account.balance, root, account.code_hash))
         dirty.clear()
         dirty_slots.clear()
         self._dirty_code.clear()
 
 
 def _rlp_int(value: int) -> bytes:
-    """RLP of a non-negative integer (pyrlp's generic encoder is several times slower)."""
+    """RLP of a non-negative integer (a generic encoder is several times slower)."""
     return rlp_bytes(value.to_bytes((value.bit_length() + 7) // 8, "big"))
 
 
 def storage_root(storage: Mapping[int, int]) -> bytes:
     """Root of an account's storage trie: keccak(slot) -> rlp(value), zero slots absent."""
     return secure_trie_root(
-        {key.to_bytes(32, "big"): rlp.encode(value) for key, value in storage.items() if value}
+        {key.to_bytes(32, "big"): _rlp_int(value) for key, value in storage.items() if value}
     )
 
 
 def encode_account(account: Account) -> bytes:
     """RLP of [nonce, balance, storage_root, code_hash] as stored in the state trie."""
     root = storage_root(account.storage) if account.storage else EMPTY_TRIE_ROOT
-    return rlp.encode([account.nonce, account.balance, root, account.code_hash])
+    return _account_rlp(account.nonce, account.balance, root, account.code_hash)
+
+
+def _account_rlp(nonce: int, balance: int, storage_root: bytes, code_hash: bytes) -> bytes:
+    """The account trie's value: rlp([nonce, balance, storage_root, code_hash])."""
+    return rlp_list(
+        _rlp_int(nonce) + _rlp_int(balance) + rlp_bytes(storage_root) + rlp_bytes(code_hash)
+    )

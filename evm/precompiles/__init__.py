@@ -8,9 +8,14 @@ its map from the one before: `CANCUN_PRECOMPILES` adds the KZG point evaluation 
 0x0a, `PRAGUE_PRECOMPILES` adds the BLS12-381 operations (EIP-2537) at 0x0b-0x11, and
 `OSAKA_PRECOMPILES` bounds and reprices MODEXP (EIP-7823, EIP-7883) and adds P256VERIFY
 (EIP-7951) at 0x100.
+
+The alt_bn128, RIPEMD-160 and P-256 modules are imported on their first call (`_on_first_call`):
+their libraries (py_ecc, pycryptodome, cryptography) took 90 ms of the 0.7 s a dev node needed
+to answer its first request, and most programs never call them.
 """
 
 from collections.abc import Callable
+from importlib import import_module
 from typing import Final, NamedTuple
 
 from evm.precompiles import (
@@ -22,16 +27,11 @@ from evm.precompiles import (
     bls12_map_fp2_to_g2,
     bls12_map_fp_to_g1,
     bls12_pairing,
-    ecadd,
-    ecmul,
-    ecpairing,
     ecrecover,
     identity,
     modexp,
     modexp_osaka,
-    p256verify,
     point_evaluation,
-    ripemd160,
     sha256,
 )
 
@@ -43,6 +43,19 @@ class Precompile(NamedTuple):
     run: Callable[[bytes], bytes]
 
 
+def _on_first_call(name: str) -> Precompile:
+    """The precompile of module `evm.precompiles.<name>`, imported when first priced."""
+    module_name = f"evm.precompiles.{name}"
+
+    def gas(data: bytes) -> int:
+        return int(import_module(module_name).gas(data))
+
+    def run(data: bytes) -> bytes:
+        return bytes(import_module(module_name).run(data))
+
+    return Precompile(gas, run)
+
+
 def address(number: int) -> bytes:
     """The 20-byte address 0x00..0<number> of a precompile."""
     return number.to_bytes(20, "big")
@@ -51,12 +64,12 @@ def address(number: int) -> bytes:
 BERLIN_PRECOMPILES: Final[dict[bytes, Precompile]] = {
     address(0x01): Precompile(ecrecover.gas, ecrecover.run),
     address(0x02): Precompile(sha256.gas, sha256.run),
-    address(0x03): Precompile(ripemd160.gas, ripemd160.run),
+    address(0x03): _on_first_call("ripemd160"),
     address(0x04): Precompile(identity.gas, identity.run),
     address(0x05): Precompile(modexp.gas, modexp.run),
-    address(0x06): Precompile(ecadd.gas, ecadd.run),
-    address(0x07): Precompile(ecmul.gas, ecmul.run),
-    address(0x08): Precompile(ecpairing.gas, ecpairing.run),
+    address(0x06): _on_first_call("ecadd"),
+    address(0x07): _on_first_call("ecmul"),
+    address(0x08): _on_first_call("ecpairing"),
     address(0x09): Precompile(blake2f.gas, blake2f.run),
 }
 
@@ -79,5 +92,5 @@ PRAGUE_PRECOMPILES: Final[dict[bytes, Precompile]] = {
 OSAKA_PRECOMPILES: Final[dict[bytes, Precompile]] = {
     **PRAGUE_PRECOMPILES,
     address(0x05): Precompile(modexp_osaka.gas, modexp_osaka.run),
-    address(0x100): Precompile(p256verify.gas, p256verify.run),
+    address(0x100): _on_first_call("p256verify"),
 }

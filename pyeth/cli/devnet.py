@@ -32,9 +32,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
-from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
-
-from pyeth.accounts import DEFAULT_MNEMONIC, DEV_BALANCE, derive_accounts
+from pyeth.accounts import DEFAULT_MNEMONIC, DEV_BALANCE, derive_accounts, derive_keys
 from pyeth.address import to_checksum_address
 from pyeth.chain.forks import FORK_ORDER, TIME_FORKS
 from pyeth.chain.genesis import hardfork_names
@@ -122,8 +120,7 @@ def limit_forks(config: dict[str, Any], hardfork: str) -> None:
 
 def signer_keys(count: int, mnemonic: str = DEFAULT_MNEMONIC) -> list[bytes]:
     """The private keys of the devnet's signers, derived from `mnemonic`."""
-    seed = seed_from_mnemonic(" ".join(mnemonic.split()), "")
-    return [key_from_seed(seed, SIGNER_PATH.format(index=i)) for i in range(count)]
+    return derive_keys(mnemonic, [SIGNER_PATH.format(index=i) for i in range(count)])
 
 
 def devnet_genesis(

@@ -14,8 +14,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Final
 
-import rlp
-
 from evm.forks import ForkRules
 from evm.frame import BlockEnv
 from evm.gas import GAS_PER_BLOB
@@ -52,7 +50,7 @@ from pyeth.rpc.formats import (
     transaction_json,
 )
 from pyeth.rpc.params import LATEST, BlockRef, LogCriteria
-from pyeth.sedes import BlockHeader
+from pyeth.sedes import BlockHeader, decode
 from pyeth.state import State
 from pyeth.transactions import (
     AccessListTransaction,
@@ -350,7 +348,7 @@ def get_proof(ctx: RpcContext, address: bytes, keys: list[int], block: BlockRef)
     if encoded is None:
         nonce, balance, storage_root, code_hash = 0, 0, EMPTY_TRIE_ROOT, EMPTY_KECCAK
     else:
-        fields = rlp.decode(encoded)
+        fields = decode(encoded)
         nonce = int.from_bytes(fields[0], "big")
         balance = int.from_bytes(fields[1], "big")
         storage_root, code_hash = fields[2], fields[3]
@@ -359,7 +357,7 @@ def get_proof(ctx: RpcContext, address: bytes, keys: list[int], block: BlockRef)
     for key in keys:
         slot = key.to_bytes(32, "big")
         raw = storage.get(slot) if storage_root != EMPTY_TRIE_ROOT else None
-        value = int.from_bytes(rlp.decode(raw), "big") if raw else 0
+        value = int.from_bytes(decode(raw), "big") if raw else 0
         proof = storage.get_proof(slot) if storage_root != EMPTY_TRIE_ROOT else []
         storage_proof.append(
             {"key": q(key), "value": q(value), "proof": [to_hex(n) for n in proof]}

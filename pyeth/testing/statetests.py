@@ -10,8 +10,6 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
-import rlp
-
 from evm.forks import FORKS, ForkRules, rules_for
 from evm.frame import BlockEnv
 from pyeth.errors import PyethError
@@ -19,6 +17,7 @@ from pyeth.fees import blob_base_fee
 from pyeth.hashing import keccak256
 from pyeth.hexutil import hex_to_bytes, hex_to_int
 from pyeth.keys import private_key_to_address
+from pyeth.sedes import encode
 from pyeth.state import Account, State
 from pyeth.testing.results import CaseResult
 from pyeth.transactions.model import (
@@ -163,7 +162,7 @@ def build_transaction(
 
 def logs_hash(logs: list[tuple[bytes, tuple[bytes, ...], bytes]]) -> bytes:
     """keccak256(rlp(logs)), the `logs` field of a state-test post entry."""
-    return keccak256(rlp.encode([[address, list(topics), data] for address, topics, data in logs]))
+    return keccak256(encode([[address, list(topics), data] for address, topics, data in logs]))
 
 
 def run_case(name: str, test: dict[str, Any], fork: str, index: int) -> CaseResult:

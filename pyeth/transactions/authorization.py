@@ -1,10 +1,10 @@
 """EIP-7702 authorizations: the hash an authority signs and the recovery of the authority."""
 
-import rlp
-
 from pyeth.errors import InvalidTransaction
 from pyeth.hashing import keccak256
+from pyeth.hexutil import int_to_bytes
 from pyeth.keys import SECP256K1_HALF_N, recover_address, sign
+from pyeth.sedes import encode
 from pyeth.transactions.model import Authorization
 
 SET_CODE_MAGIC = b"\x05"
@@ -12,7 +12,8 @@ SET_CODE_MAGIC = b"\x05"
 
 def authorization_hash(chain_id: int, address: bytes, nonce: int) -> bytes:
     """keccak256(0x05 || rlp([chain_id, address, nonce])), what the authority signs."""
-    return keccak256(SET_CODE_MAGIC + rlp.encode([chain_id, address, nonce]))
+    fields = [int_to_bytes(chain_id), address, int_to_bytes(nonce)]
+    return keccak256(SET_CODE_MAGIC + encode(fields))
 
 
 def recover_authority(auth: Authorization) -> bytes:

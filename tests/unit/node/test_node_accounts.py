@@ -40,8 +40,10 @@ def test_other_mnemonic_and_count():
     Account.enable_unaudited_hdwallet_features()
     expected = Account.from_mnemonic(mnemonic, account_path="m/44'/60'/0'/0/2")
     assert accounts[2].address.hex() == expected.address[2:].lower()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="word list"):
         derive_accounts("not a valid mnemonic at all", 1)
+    with pytest.raises(ValueError, match="checksum"):  # known words, wrong checksum word
+        derive_accounts(" ".join(["abandon"] * 12), 1)
 
 
 def test_message_hashes_match_eth_account():

@@ -1,6 +1,8 @@
 """The precompile table and the contract every precompile keeps: `gas` never raises."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,10 +40,27 @@ def test_osaka_reprices_modexp_and_adds_p256verify_at_0x100() -> None:
     addresses = [i.to_bytes(20, "big") for i in (*range(1, 0x12), 0x100)]
     assert sorted(OSAKA_PRECOMPILES) == addresses
     assert OSAKA_PRECOMPILES[(5).to_bytes(20, "big")] == (modexp_osaka.gas, modexp_osaka.run)
-    assert OSAKA_PRECOMPILES[(0x100).to_bytes(20, "big")] == (p256verify.gas, p256verify.run)
+    p256 = OSAKA_PRECOMPILES[(0x100).to_bytes(20, "big")]  # imported on first call
+    for data in (b"", bytes(160), bytes(range(160))):
+        assert p256.gas(data) == p256verify.gas(data)
+        assert p256.run(data) == p256verify.run(data)
     for address, precompile in PRAGUE_PRECOMPILES.items():
         if address != (5).to_bytes(20, "big"):
             assert OSAKA_PRECOMPILES[address] is precompile
+
+
+def test_the_slow_libraries_wait_for_their_precompiles_first_call() -> None:
+    """py_ecc, pycryptodome and cryptography cost a dev node ~90 ms of start-up: loading the
+    fork tables must not import them (a fresh interpreter, since this one has)."""
+    code = (
+        "import sys, evm.forks\n"
+        "loaded = [m for m in ('py_ecc', 'Crypto', 'cryptography') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+        "from evm.precompiles import BERLIN_PRECOMPILES as table\n"
+        "assert table[(6).to_bytes(20, 'big')].run(bytes(128)) == bytes(64)\n"
+        "assert 'py_ecc' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PRECOMPILE_DIR.parents[1])
 
 
 @pytest.mark.parametrize(

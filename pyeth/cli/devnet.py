@@ -386,9 +386,12 @@ def _summary(
     plans: list[NodePlan], files: DevnetFiles, args: argparse.Namespace, directory: Path
 ) -> str:
     sealing = f"a block every {args.period} s" if args.period else "a block per batch of txs"
+    names = {name.lower(): name for name in devnet_hardforks()}
+    hardfork = names[args.hardfork.lower()] if args.hardfork else devnet_hardforks()[-1]
     lines = [
         "",
-        f"pyeth devnet: {len(plans)} Clique signer nodes, chain id {args.chain_id}, {sealing}",
+        f"pyeth devnet: {len(plans)} Clique signer nodes, chain id {args.chain_id}, "
+        f"{hardfork} rules, {sealing}",
         "",
     ]
     for plan, signer in zip(plans, files.signers, strict=True):

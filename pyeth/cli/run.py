@@ -86,7 +86,10 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     parser.add_argument(
         "--sender", metavar="ADDR", default="0x" + DEFAULT_SENDER.hex(), help="the caller"
     )
-    parser.add_argument("--fork", default="Cancun", help=f"fork rules ({', '.join(FORKS)})")
+    newest = list(FORKS)[-1]  # as `pyeth node` and geth's `evm run`: the latest rules
+    parser.add_argument(
+        "--fork", default=newest, help=f"fork rules ({', '.join(FORKS)}; default: {newest})"
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--trace", action="store_true", help="print a geth struct-log JSON line per step"

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from pyeth.cli.devnet import devnet_hardforks
 from tests.helpers.p2p import free_base_port, rpc, wait_for
 
 NODES = 3
@@ -54,6 +55,7 @@ def test_devnet_three_nodes_mine_a_transaction_seen_everywhere(devnet):  # type:
     for port in ports:
         assert f"RPC http://127.0.0.1:{port}" in output
     assert "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" in output
+    assert f"{devnet_hardforks()[-1]} rules" in output  # the fork, the newest by default
     # Everyone is peered (one bootnode, then peer exchange) and past the first blocks.
     wait_for(lambda: all(int(rpc(p, "eth_blockNumber"), 16) >= 2 for p in ports), 30, "blocks")
     sender, receiver = rpc(ports[0], "eth_accounts")[:2]

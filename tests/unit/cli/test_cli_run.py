@@ -232,3 +232,12 @@ def test_bench_runs_on_fresh_states() -> None:
     assert 100_000 - result.gas_left == STORE_3_GAS
     # A fake clock of one second per run: 10 runs reach the minimum count and time.
     assert timings == [1.0] * 10
+
+
+def test_the_default_fork_is_the_newest(capsys: pytest.CaptureFixture[str]) -> None:
+    # PUSH1 1, CLZ (0x1e, Osaka's EIP-7939), STOP: runs by default, not under --fork Cancun.
+    clz = "60011e00"
+    status, _, _ = run_cli(capsys, "--code", clz)
+    assert status == 0
+    status, out, _ = run_cli(capsys, "--code", clz, "--fork", "Cancun")
+    assert status == 1 and any("invalid opcode" in line.lower() for line in out)

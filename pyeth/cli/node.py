@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import signal
 import sys
 from pathlib import Path
@@ -129,10 +130,20 @@ def handle(args: argparse.Namespace) -> int:
     )
     if p2p is not None or node.clique is not None:
         network.configure_logging(args.quiet)
+    tune_garbage_collection()
     try:
         return asyncio.run(serve(node, settings, args.host, args.port, args.quiet, p2p))
     finally:
         node.close()
+
+
+def tune_garbage_collection() -> None:
+    """Leave what start-up made (modules, the genesis, the accounts) out of every collection,
+    and collect the young generation every 50,000 allocations instead of 700. Cyclic garbage
+    is rare here (exception tracebacks, mostly) and short-lived, and collections cost 2-5% of
+    an automined transfer's time with the defaults (measured over 8,000 in process)."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
 
 
 async def serve(

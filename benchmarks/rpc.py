@@ -30,6 +30,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,7 +197,9 @@ class Bench:
         self.tokens_expected = 0
         self.token = b""
 
-    async def run(self) -> dict[str, float]:
+    async def steps(self) -> AsyncIterator[None]:
+        """The run, pausing after each measured phase (so that `--interleave` can measure
+        another node's same phase in the same minutes)."""
         senders = self.settings.senders
         sessions = [
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) for _ in range(senders)
@@ -206,11 +209,11 @@ class Bench:
             self.main = self.clients[0]
             self.chain_id = int(await self.main.call("eth_chainId"), 16)
             await self.refresh_nonces()
-            await self.phases()
+            async for _ in self.phases():
+                yield
         finally:
             for session in sessions:
                 await session.close()
-        return self.out
 
     async def refresh_nonces(self) -> None:
         self.nonces = [
@@ -256,7 +259,7 @@ class Bench:
         if cpu_row and cpu_before is not None and self.pid is not None:
             self.out[cpu_row] = (cpu_seconds(self.pid) - cpu_before) / count * 1e6
 
-    async def phases(self) -> None:
+    async def phases(self) -> AsyncIterator[None]:
         s = self.settings
         per = s.transfers // s.senders
         sink = "0x" + SINK.hex()
@@ -270,20 +273,24 @@ class Bench:
             [[self.eth(0) for _ in range(s.transfers)]],
             "node CPU us per ETH transfer, 1 connection",
         )
+        yield
         await self.timed(
             f"ETH transfers/s, {s.senders} senders",
             [[self.eth(1 + i) for _ in range(per)] for i in range(s.senders)],
         )
+        yield
         await self.deploy_token()
         await self.timed(
             "ERC-20 transfers/s, 1 connection",
             [[self.erc20(0) for _ in range(s.transfers)]],
             "node CPU us per ERC-20 transfer, 1 connection",
         )
+        yield
         await self.timed(
             f"ERC-20 transfers/s, {s.senders} senders",
             [[self.erc20(1 + i) for _ in range(per)] for i in range(s.senders)],
         )
+        yield
         balance_call = {
             "to": "0x" + self.token.hex(),
             "data": "0x"
@@ -299,11 +306,13 @@ class Bench:
             self.out[f"eth_call/s, {suffix}"] = await rate(
                 clients, "eth_call", [balance_call, "latest"], s.seconds
             )
+            yield
         for label, clients in (("1 connection", self.clients[:1]), (f"{s.senders}", self.clients)):
             suffix = label if label == "1 connection" else f"{label} connections"
             self.out[f"eth_getBalance/s, {suffix}"] = await rate(
                 clients, "eth_getBalance", [sink, "latest"], s.seconds
             )
+            yield
         # Memory: up to `total` transactions, then `after` more, ETH transfers by all senders.
         for row, target in (
             (f"RSS after {s.total:,} transactions, MiB", s.total),
@@ -315,6 +324,7 @@ class Bench:
                 await self.timed(f"ETH transfers/s up to {target:,} transactions", batches)
             if self.pid is not None:
                 self.out[row] = rss_mib(self.pid)
+            yield
 
     async def deploy_token(self) -> None:
         deploy = TOKEN["bytecode"] + abi_encode(["uint256"], [10**30]).hex()
@@ -353,23 +363,68 @@ class Bench:
 
 
 def run_node(name: str, command: list[str] | None, url: str | None, settings: Settings) -> Bench:
+    """One node's whole run: started (unless `url` is given), measured, stopped."""
     process = None
     if url is None:
         assert command is not None
-        port = free_port()
-        command = [part.replace("{port}", str(port)) for part in command]
-        process = start(command, port)
-        url = f"http://127.0.0.1:{port}"
+        process, url = start_node(command)
     print(f"{name}: running against {url} (load average {load_average()})", file=sys.stderr)
     bench = Bench(url, settings, None if process is None else process.pid)
+
+    async def drive() -> None:
+        async for _ in bench.steps():
+            pass
+
     try:
-        asyncio.run(bench.run())
+        asyncio.run(drive())
     finally:
         if process is not None:
             process.terminate()
             process.wait(10)
     bench.notes.append(f"load average after the run: {load_average()}")
     return bench
+
+
+def run_interleaved(commands: dict[str, list[str]], settings: Settings) -> dict[str, Bench]:
+    """All nodes started at once (an idle one takes no CPU), then each phase measured on every
+    node in turn before the next phase, the order alternating from phase to phase: the machine's
+    drift over minutes then falls on both columns alike, and every node is at the same chain
+    length when a phase is measured."""
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    benches: dict[str, Bench] = {}
+    try:
+        for name, command in commands.items():
+            process, url = start_node(command)
+            processes[name] = process
+            benches[name] = Bench(url, settings, process.pid)
+            print(f"{name}: running against {url}", file=sys.stderr)
+
+        async def drive() -> None:
+            runs = {name: bench.steps() for name, bench in benches.items()}
+            order = list(runs)
+            while runs:
+                for name in order:
+                    if name in runs:
+                        try:
+                            await anext(runs[name])
+                        except StopAsyncIteration:
+                            del runs[name]
+                order.reverse()
+
+        asyncio.run(drive())
+    finally:
+        for process in processes.values():
+            process.terminate()
+            process.wait(10)
+    for bench in benches.values():
+        bench.notes.append(f"load average after the run: {load_average()}")
+    return benches
+
+
+def start_node(command: list[str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = start([part.replace("{port}", str(port)) for part in command], port)
+    return process, f"http://127.0.0.1:{port}"
 
 
 def table(results: dict[str, Bench]) -> str:
@@ -408,6 +463,11 @@ def main() -> int:
     parser.add_argument("--total", type=int, default=10_000, help="transactions before RSS")
     parser.add_argument("--after", type=int, default=5_000, help="more before RSS again")
     parser.add_argument("--stall-seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--interleave",
+        action="store_true",
+        help="start the nodes together and measure each phase on each in turn",
+    )
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
     settings = Settings(
@@ -422,11 +482,17 @@ def main() -> int:
     if args.url:
         results["node"] = run_node("node", None, args.url, settings)
     else:
+        names = []
         for name in args.nodes.split(","):
             if name == "anvil" and not Path(args.anvil).exists():
                 print(f"anvil: not found at {args.anvil} (npm ci --prefix tests/clients)")
                 continue
-            results[name] = run_node(name, commands[name], None, settings)
+            names.append(name)
+        if args.interleave:
+            results = run_interleaved({name: commands[name] for name in names}, settings)
+        else:
+            for name in names:
+                results[name] = run_node(name, commands[name], None, settings)
     print(table(results))
     if args.json:
         Path(args.json).write_text(

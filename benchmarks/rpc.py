@@ -197,6 +197,12 @@ class Bench:
         self.tokens_expected = 0
         self.token = b""
 
+    async def run(self) -> dict[str, float]:
+        """The whole run; the results by row name."""
+        async for _ in self.steps():
+            pass
+        return self.out
+
     async def steps(self) -> AsyncIterator[None]:
         """The run, pausing after each measured phase (so that `--interleave` can measure
         another node's same phase in the same minutes)."""
@@ -370,13 +376,8 @@ def run_node(name: str, command: list[str] | None, url: str | None, settings: Se
         process, url = start_node(command)
     print(f"{name}: running against {url} (load average {load_average()})", file=sys.stderr)
     bench = Bench(url, settings, None if process is None else process.pid)
-
-    async def drive() -> None:
-        async for _ in bench.steps():
-            pass
-
     try:
-        asyncio.run(drive())
+        asyncio.run(bench.run())
     finally:
         if process is not None:
             process.terminate()

@@ -38,9 +38,8 @@ def sealers(node: Node, first: int, last: int) -> list[bytes]:
 
 async def test_three_signers_take_turns():
     # 4x, not 10x: an out-of-turn signer waits a random wiggle of up to 1 s of chain time, at
-    # 10x up to 100 ms of real time, and a CI worker busy with other tests can hold the event
-    # loop about that long (seen once: 3 of 9 blocks out of turn). At 4x the window is 250 ms;
-    # the 12 blocks take ~3 s.
+    # 10x up to 100 ms of real time, which a CI worker busy with other tests can exceed. At 4x
+    # the window is 250 ms; the 12 blocks take ~3 s.
     clock = FastClock(4)
     genesis = clique_genesis()
     nodes = [make_node(genesis, KEYS[i], clock) for i in range(3)]
@@ -54,9 +53,18 @@ async def test_three_signers_take_turns():
         signed = sealers(nodes[0], 1, number)
         assert set(signed) == set(SIGNERS)
         assert all(a != b for a, b in zip(signed, signed[1:], strict=False))  # recent rule
-        blocks = [nodes[0].chain.get_block_by_number(n) for n in range(4, number + 1)]
-        in_turn = sum(b is not None and b.header.difficulty == DIFF_IN_TURN for b in blocks)
-        assert in_turn >= len(blocks) - 2  # once connected, nearly every block is in turn
+
+        def in_turn_of_last(count: int) -> int:
+            head = nodes[0].chain.head.number
+            blocks = [
+                nodes[0].chain.get_block_by_number(n) for n in range(head - count + 1, head + 1)
+            ]
+            return sum(b is not None and b.header.difficulty == DIFF_IN_TURN for b in blocks)
+
+        # Once connected, nearly every block is in turn. A signer that is late (a CI worker can
+        # hold the event loop longer than the wiggle) lets an out-of-turn block in, and the
+        # recent-signer rule can keep the turns off for a few blocks after it; they come back.
+        await wait_until(lambda: in_turn_of_last(9) >= 7, 30, "9 blocks nearly all in turn")
 
 
 async def test_partition_heals_into_the_heavier_chain():

@@ -32,9 +32,9 @@ from pyeth.db.sqlite import SqliteNodeStore
 SCHEMA_VERSION: Final = 1
 DATABASE_FILE: Final = "chain.sqlite"
 TEMPORARY_CACHE_KIB: Final = 16 * 1024  # page cache of the temporary database (no datadir)
-# The temporary database (no datadir: nothing has to survive a crash) commits once per this many
-# units of `transaction()` (blocks), and holds the trie nodes of finished units in a dict until
-# there are DEFERRED_NODES of them (about 300 bytes each: ~6 MiB at most).
+# The temporary database (no datadir: nothing has to survive a crash) keeps the rows of finished
+# units of `transaction()` (blocks) in dicts and inserts them once per this many units, and
+# holds their trie nodes until there are DEFERRED_NODES (about 300 bytes each: ~6 MiB at most).
 UNITS_PER_COMMIT: Final = 64
 DEFERRED_NODES: Final = 20_000
 

@@ -1,6 +1,6 @@
 """The chain's database: units of writes on a file (a transaction each) and on the temporary
-database (savepoints in a transaction that commits every UNITS_PER_COMMIT units, trie nodes
-deferred), both all-or-nothing."""
+database (rows waiting in dicts, inserted every UNITS_PER_COMMIT units, trie nodes deferred),
+both all-or-nothing."""
 
 from pathlib import Path
 

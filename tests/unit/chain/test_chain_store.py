@@ -2,6 +2,7 @@
 database (rows waiting in dicts, inserted every UNITS_PER_COMMIT units, trie nodes deferred),
 both all-or-nothing."""
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,44 @@ def test_the_temporary_database_inserts_rows_every_few_units() -> None:
         store.set_meta("n", b"last")
     assert _meta_rows(store)["n"] == b"last"
     assert not store.connection.in_transaction
+
+
+class _FailingOnce:
+    """The store's connection, with the next `executemany` on `table` failing."""
+
+    def __init__(self, connection: sqlite3.Connection, table: str) -> None:
+        self.connection = connection
+        self.table = table
+
+    def executemany(self, sql: str, rows: object) -> sqlite3.Cursor:
+        if self.table and f" {self.table} " in sql:
+            self.table = ""
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.connection.executemany(sql, rows)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.connection, name)
+
+
+def test_rows_whose_insert_failed_stay_readable_and_go_in_with_the_next() -> None:
+    """The rows are inserted without a rollback journal: a failed insert ends its transaction
+    keeping what it wrote, the rows stay waiting, and the next insert writes them all."""
+    store = ChainStore(None)
+    store.flush()
+    real = store.connection
+    store.connection = _FailingOnce(real, "canonical")  # type: ignore[assignment]
+    with pytest.raises(sqlite3.OperationalError):
+        for number in range(UNITS_PER_COMMIT):
+            with store.transaction():
+                store.set_canonical(number, bytes([number]) * 32)
+                store.set_meta("n", number.to_bytes(4, "big"))
+    assert not real.in_transaction
+    assert real.execute("PRAGMA journal_mode").fetchone()[0] == "memory"
+    assert store.canonical_range(0, number) == [bytes([n]) * 32 for n in range(number + 1)]
+    store.flush()
+    assert _meta_rows(store)["n"] == number.to_bytes(4, "big")
+    table = dict(real.execute("SELECT number, hash FROM canonical"))
+    assert table == {n: bytes([n]) * 32 for n in range(number + 1)}
 
 
 def test_waiting_canonical_rows_and_deletions_merge_with_the_table() -> None:

@@ -211,8 +211,12 @@ class ChainStore:
         connection.execute("PRAGMA journal_mode=OFF")
         try:
             connection.execute("BEGIN IMMEDIATE")
-            self.nodes.insert_deferred()
+            self.nodes.insert_deferred()  # they stay deferred if this raises
             connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("COMMIT")  # as in `_insert_rows`: no journal to roll back
+            raise
         finally:
             connection.execute("PRAGMA journal_mode=MEMORY")
 

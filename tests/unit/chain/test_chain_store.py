@@ -165,6 +165,28 @@ def test_deferred_nodes_are_read_before_they_are_inserted(
     assert len(store.nodes) == 25
 
 
+def test_nodes_whose_insert_failed_stay_deferred_and_go_in_with_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(store_module, "DEFERRED_NODES", 4)
+    store = ChainStore(None)
+    store.flush()
+    real = store.connection
+    store.nodes.backing.connection = _FailingOnce(real, "trie_nodes")  # type: ignore[assignment]
+    nodes = [_node(i) for i in range(5)]
+    with pytest.raises(sqlite3.OperationalError):
+        for key, value in nodes[:4]:
+            with store.transaction():
+                store.nodes.put(key, value)
+    assert not real.in_transaction
+    assert real.execute("PRAGMA journal_mode").fetchone()[0] == "memory"
+    assert store.nodes.deferred == 4 and _table(store) == set()
+    with store.transaction():  # the fifth: five wait, all go in
+        store.nodes.put(*nodes[4])
+    assert store.nodes.deferred == 0 and _table(store) == {key for key, _ in nodes}
+    assert all(store.nodes.get(key) == value for key, value in nodes)
+
+
 def test_a_chain_on_the_temporary_database_keeps_every_state(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

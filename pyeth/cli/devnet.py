@@ -25,11 +25,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any, Final
 
 from pyeth.accounts import DEFAULT_MNEMONIC, DEV_BALANCE, derive_accounts, derive_keys
@@ -298,21 +298,21 @@ def _rpc_ready(port: int) -> bool:
     return False
 
 
-class _Stop(Exception):
-    pass
-
-
-def _raise_stop(signum: int, frame: FrameType | None) -> None:
-    raise _Stop
-
-
 def run(
     plans: list[NodePlan], files: DevnetFiles, args: argparse.Namespace, directory: Path
 ) -> int:
-    """Start the nodes, print where they are, and wait for Ctrl-C (or a node's death)."""
+    """Start the nodes, print where they are, and wait for Ctrl-C, SIGTERM or a node's death.
+
+    The signals only set a flag that the waiting loops look at: raised as exceptions they
+    could land anywhere, even inside `Popen.poll()` while it holds the process's wait lock,
+    and the final `wait()` on that process would then block for good.
+    """
     processes: list[subprocess.Popen[bytes]] = []
-    previous = signal.signal(signal.SIGTERM, _raise_stop)
-    status = 0
+    stop = threading.Event()
+    previous = {
+        signum: signal.signal(signum, lambda signum, frame: stop.set())
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         for plan in plans:
             with plan.log.open("wb") as log_file:
@@ -326,7 +326,7 @@ def run(
                 )
         deadline = time.monotonic() + READY_TIMEOUT
         waiting = set(range(len(plans)))
-        while waiting:
+        while waiting and not stop.is_set():
             for index in list(waiting):
                 if processes[index].poll() is not None:
                     print(
@@ -340,9 +340,10 @@ def run(
             if waiting and time.monotonic() > deadline:
                 print("pyeth devnet: nodes did not start in time", file=sys.stderr)
                 return 1
-            time.sleep(0.1)
-        print(_summary(plans, files, args, directory), flush=True)
-        while True:
+            stop.wait(0.1)
+        if not stop.is_set():
+            print(_summary(plans, files, args, directory), flush=True)
+        while not stop.wait(0.5):
             for plan, process in zip(plans, processes, strict=True):
                 code = process.poll()
                 if code is not None:
@@ -351,15 +352,13 @@ def run(
                         f"stopping the others. Its log:\n{_tail(plan.log)}",
                         file=sys.stderr,
                     )
-                    status = 1
-                    return status
-            time.sleep(0.5)
-    except (KeyboardInterrupt, _Stop):
+                    return 1
         print("\npyeth devnet: stopping", file=sys.stderr)
-        return status
+        return 0
     finally:
-        signal.signal(signal.SIGTERM, previous)
         _stop_all(processes)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:

@@ -73,3 +73,45 @@ def test_devnet_three_nodes_mine_a_transaction_seen_everywhere(devnet):  # type:
     for port in ports:
         with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
             pass
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_devnet_stopped_while_its_nodes_start_leaves_none_running(signum: int) -> None:
+    """A signal during start-up (nodes spawned, not answering yet) stops them all and exits 0:
+    the signal sets a flag the waiting loop reads, rather than raising wherever it lands."""
+    base = free_base_port(2)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pyeth", "devnet", "--nodes", "2", "--base-port", str(base)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(lambda: _children(process.pid), 30, "the devnet's node processes")
+        children = _children(process.pid)
+        process.send_signal(signum)
+        output, _ = process.communicate(timeout=30)
+        assert process.returncode == 0, output
+        assert "stopping" in output
+        wait_for(lambda: not any(_alive(pid) for pid in children), 5, "the nodes to exit")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            text = children.read()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -2,7 +2,9 @@
 database (rows waiting in dicts, inserted every UNITS_PER_COMMIT units, trie nodes deferred),
 both all-or-nothing."""
 
+import logging
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from chain_helpers import ADDRESSES, extend, make_genesis, transfer
 from pyeth.chain import Chain
 from pyeth.chain import store as store_module
 from pyeth.chain.store import UNITS_PER_COMMIT, ChainStore
+from pyeth.db.sqlite import PackedNodes
 from pyeth.hashing import keccak256
 from pyeth.trie import SecureTrie
 
@@ -21,7 +24,10 @@ def _node(i: int) -> tuple[bytes, bytes]:
 
 
 def _table(store: ChainStore) -> set[bytes]:
-    return {bytes(h) for (h,) in store.connection.execute("SELECT hash FROM trie_nodes")}
+    """The hashes in the nodes' table, once a running insert has finished."""
+    store.nodes.wait()
+    connection = store.nodes.backing.connection
+    return {bytes(h) for (h,) in connection.execute("SELECT hash FROM trie_nodes")}
 
 
 @pytest.fixture(params=["temporary", "file"])
@@ -160,30 +166,80 @@ def test_deferred_nodes_are_read_before_they_are_inserted(
         assert _table(store) == {key for key, _ in nodes[: expected_in_table[unit]]}
         for key, value in nodes[: start + 3]:
             assert store.nodes.get(key) == value
-        # Inserted without a rollback journal, in a transaction of their own; then back to it.
-        assert store.connection.execute("PRAGMA journal_mode").fetchone()[0] == "memory"
+    # The nodes have a temporary database of their own, without a rollback journal.
+    assert store.nodes.backing.connection is not store.connection
+    assert store.nodes.backing.connection.execute("PRAGMA journal_mode").fetchone()[0] == "off"
     assert len(store.nodes) == 25
 
 
+def test_nodes_stay_readable_while_a_worker_inserts_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The insert runs in a thread; meanwhile blocks go on committing and every node reads
+    back, whether in flight, deferred again or pending."""
+    monkeypatch.setattr(store_module, "DEFERRED_NODES", 4)
+    store = ChainStore(None)
+    store.flush()
+    backing = store.nodes.backing
+    release, started = threading.Event(), threading.Event()
+    insert = backing.insert_packed
+
+    def held_insert(packed: PackedNodes) -> None:
+        started.set()
+        assert release.wait(10)
+        insert(packed)
+
+    monkeypatch.setattr(backing, "insert_packed", held_insert)
+    nodes = [_node(i) for i in range(10)]
+    for key, value in nodes[:4]:
+        with store.transaction():
+            store.nodes.put(key, value)
+    assert started.wait(10)
+    assert threading.current_thread() is threading.main_thread()
+    for key, value in nodes[4:7]:  # the chain goes on while the first four are in flight
+        with store.transaction():
+            store.nodes.put(key, value)
+            store.set_meta("last", key)
+    assert store.nodes.deferred == 7
+    assert all(store.nodes.get(key) == value for key, value in nodes[:7])
+    release.set()
+    assert _table(store) == {key for key, _ in nodes[:4]}
+    assert all(store.nodes.get(key) == value for key, value in nodes[:7])
+    store.flush()
+    assert _table(store) == {key for key, _ in nodes[:7]}
+    assert store.nodes.deferred == 0
+    store.close()
+
+
 def test_nodes_whose_insert_failed_stay_deferred_and_go_in_with_the_next(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(store_module, "DEFERRED_NODES", 4)
     store = ChainStore(None)
     store.flush()
-    real = store.connection
-    store.nodes.backing.connection = _FailingOnce(real, "trie_nodes")  # type: ignore[assignment]
+    backing = store.nodes.backing
+    insert = backing.insert_packed
+    calls = []
+
+    def failing_once(packed: PackedNodes) -> None:
+        calls.append(packed[3])
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("database or disk is full")
+        insert(packed)
+
+    monkeypatch.setattr(backing, "insert_packed", failing_once)
     nodes = [_node(i) for i in range(5)]
-    with pytest.raises(sqlite3.OperationalError):
-        for key, value in nodes[:4]:
-            with store.transaction():
-                store.nodes.put(key, value)
-    assert not real.in_transaction
-    assert real.execute("PRAGMA journal_mode").fetchone()[0] == "memory"
-    assert store.nodes.deferred == 4 and _table(store) == set()
+    for key, value in nodes[:4]:
+        with store.transaction():
+            store.nodes.put(key, value)
+    with caplog.at_level(logging.ERROR):
+        assert _table(store) == set()
+    assert "inserting 4 trie nodes failed, will retry: database or disk is full" in caplog.text
+    assert not backing.connection.in_transaction
+    assert store.nodes.deferred == 4
+    assert all(store.nodes.get(key) == value for key, value in nodes[:4])
     with store.transaction():  # the fifth: five wait, all go in
         store.nodes.put(*nodes[4])
-    assert store.nodes.deferred == 0 and _table(store) == {key for key, _ in nodes}
+    assert _table(store) == {key for key, _ in nodes}
+    assert calls == [4, 5] and store.nodes.deferred == 0
     assert all(store.nodes.get(key) == value for key, value in nodes)
 
 

@@ -4,8 +4,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pyeth.db import MemoryNodeStore, NodeStore, SqliteNodeStore
+from pyeth.db.sqlite import pack_nodes
 from pyeth.trie import Trie, trie_root
 
 
@@ -85,3 +88,32 @@ def test_sqlite_shares_a_borrowed_connection() -> None:
     store.close()  # borrowed: stays open
     assert connection.execute("SELECT 1").fetchone() == (1,)
     assert len(store) == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.dictionaries(
+        st.binary(min_size=32, max_size=32), st.binary(min_size=1, max_size=700), max_size=60
+    ),
+    st.booleans(),
+)
+def test_nodes_packed_into_one_statement_come_back_the_same(
+    nodes: dict[bytes, bytes], appended: bool
+) -> None:
+    store = SqliteNodeStore(sqlite3.connect(""), appended=appended)
+    store.put(b"\x01" * 32, b"already there")
+    store.insert_packed(pack_nodes(nodes))
+    store.insert_packed(pack_nodes(nodes))  # again: nothing doubles
+    expected = {b"\x01" * 32: b"already there", **nodes}
+    if b"\x01" * 32 in nodes:
+        expected[b"\x01" * 32] = b"already there"  # insert-or-ignore keeps the stored one
+    rows = dict(store.connection.execute("SELECT hash, node FROM trie_nodes").fetchall())
+    assert rows == expected
+    if appended and nodes:  # inserted in hash order
+        order = [
+            bytes(h)
+            for (h,) in store.connection.execute(
+                "SELECT hash FROM trie_nodes WHERE id > 1 ORDER BY id"
+            )
+        ]
+        assert order == sorted(h for h in nodes if h != b"\x01" * 32)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import json
 import shutil
 import signal
@@ -47,6 +48,7 @@ DEFAULT_PERIOD: Final = 2
 DEFAULT_EPOCH: Final = 30000
 READY_TIMEOUT: Final = 60.0
 STOP_TIMEOUT: Final = 10.0
+PR_SET_PDEATHSIG: Final = 1  # prctl(2)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -322,6 +324,7 @@ def run(
                         stdout=log_file,
                         stderr=subprocess.STDOUT,
                         stdin=subprocess.DEVNULL,
+                        preexec_fn=_stop_with_parent,
                     )
                 )
         deadline = time.monotonic() + READY_TIMEOUT
@@ -359,6 +362,16 @@ def run(
         _stop_all(processes)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _stop_with_parent() -> None:
+    """In a node's process before it starts (Linux): SIGTERM when the devnet dies, so that a
+    devnet killed outright (SIGKILL, a crash) leaves no node running. Elsewhere nothing."""
+    if sys.platform != "linux":
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:

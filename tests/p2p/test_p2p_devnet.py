@@ -100,6 +100,28 @@ def test_devnet_stopped_while_its_nodes_start_leaves_none_running(signum: int) -
             process.wait()
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's prctl")
+def test_nodes_of_a_killed_devnet_stop_too() -> None:
+    """SIGKILL gives the devnet no chance to stop its nodes: they get SIGTERM from the kernel
+    when it dies (PR_SET_PDEATHSIG) instead of running on unattended."""
+    base = free_base_port(2)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pyeth", "devnet", "--nodes", "2", "--base-port", str(base)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: len(_children(process.pid)) == 2, 30, "the devnet's node processes")
+        children = _children(process.pid)
+        process.kill()
+        process.wait()
+        wait_for(lambda: not any(_alive(pid) for pid in children), 30, "the nodes to exit")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def _children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as children:

@@ -185,8 +185,8 @@ class ChainStore:
         """Write the finished units' rows, in key order, in one transaction without a rollback
         journal (temporary database). The rows stay in their dicts, read first, until the
         commit; if it fails, the next insert writes them all again, and every statement here
-        (insert-or-replace, delete by key) can run twice. The journal's page copies took a
-        third of this insert's time."""
+        (insert-or-replace, delete by key) can run twice. The journal's page copies took about a
+        fifth of this insert's time (63-66 -> 49-52 us per automined transfer)."""
         assert self._rows is not None
         self._units = 0
         if not any(self._rows.values()):

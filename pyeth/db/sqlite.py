@@ -25,18 +25,18 @@ _CREATE_APPENDED = (
 _GET = f"SELECT node FROM {TABLE} WHERE hash = ?"
 _PUT = f"INSERT OR REPLACE INTO {TABLE} (hash, node) VALUES (?, ?)"
 _DELETE = f"DELETE FROM {TABLE} WHERE hash = ?"
+_OFFSET_DIGITS = 10
 # Many nodes in one statement: ?1 their hashes end to end (32 bytes each), ?2 their RLP end
-# to end, ?3 where each RLP starts in ?2 (1-based, ten ASCII digits each, one more for the
-# end), ?4 how many. Byte strings throughout: substr() on text counts characters from the start.
+# to end, ?3 where each RLP starts in ?2 (1-based, _OFFSET_DIGITS ASCII digits each, one more
+# for the end), ?4 how many. Byte strings throughout: substr() on text counts characters from
+# the start.
+_START = f"CAST(substr(?3, {_OFFSET_DIGITS} * n + 1, {_OFFSET_DIGITS}) AS INTEGER)"
+_END = f"CAST(substr(?3, {_OFFSET_DIGITS} * (n + 1) + 1, {_OFFSET_DIGITS}) AS INTEGER)"
 _INSERT_PACKED = f"""
     WITH RECURSIVE i(n) AS (SELECT 0 WHERE ?4 > 0 UNION ALL SELECT n + 1 FROM i WHERE n + 1 < ?4)
     INSERT OR IGNORE INTO {TABLE} (hash, node)
-    SELECT substr(?1, 32 * n + 1, 32), substr(
-        ?2,
-        CAST(substr(?3, 10 * n + 1, 10) AS INTEGER),
-        CAST(substr(?3, 10 * n + 11, 10) AS INTEGER) - CAST(substr(?3, 10 * n + 1, 10) AS INTEGER))
+    SELECT substr(?1, 32 * n + 1, 32), substr(?2, {_START}, {_END} - {_START})
     FROM i"""
-_OFFSET_DIGITS = 10
 
 PackedNodes = tuple[bytes, bytes, bytes, int]
 

@@ -112,6 +112,9 @@ class State:
         # Storage slots written since the last flush, with the value each had then (in the trie).
         self._dirty_slots: dict[bytes, dict[int, int]] = {}
         self._dirty_code: set[bytes] = set()  # accounts that got new code
+        # Changes a flush could not apply because the account was gone or its storage wiped
+        # (slots, and whether its code is unwritten), in case a revert brings those back.
+        self._parked: dict[bytes, tuple[set[int], bool]] = {}
         self._collected = 0  # journal entries noted in the dirty sets so far
         self._unwritten_tries: list[SecureTrie] = []  # storage tries flushed, not yet committed
         self._unwritten_code: dict[bytes, bytes] = {}
@@ -134,6 +137,7 @@ class State:
         """Start a transaction: fresh journal, access sets, transient storage and originals."""
         if self._trie is not None:
             self._collect_dirty()
+        self._parked.clear()  # no revert reaches back past this point
         self._journal.clear()
         self._collected = 0
         self._original.clear()
@@ -406,6 +410,7 @@ class State:
             storage_trie.commit()
         self._unwritten_code.clear()
         self._unwritten_tries.clear()
+        self._parked.clear()
         self._journal.clear()
         self._collected = 0
         return trie.commit()
@@ -435,8 +440,17 @@ class State:
     def _uncollect(self, snapshot: int) -> None:
         """Before a revert undoes noted entries: what they wrote may be in the tries already
         (a root was taken since), so their accounts and slots are written again at the next
-        flush, whatever the values."""
+        flush, whatever the values. So are the changes a flush parked: the revert may bring
+        back the account or storage they belong to."""
         dirty_slots = self._dirty_slots
+        for address, (keys, code) in self._parked.items():
+            slots = dirty_slots.setdefault(address, {})
+            for key in keys:
+                slots[key] = _UNKNOWN
+            self._dirty.add(address)
+            if code:
+                self._dirty_code.add(address)
+        self._parked.clear()
         for entry in self._journal[snapshot : self._collected]:
             kind = entry[0]
             if kind == _STORAGE:
@@ -463,10 +477,14 @@ class State:
         accounts = self._accounts
         dirty = self._dirty
         dirty_slots = self._dirty_slots
+        parked = self._parked
         for address in dirty.union(dirty_slots):
             account = accounts.get(address)
             if account is None:
                 trie.delete(address)
+                # A revert may bring the account back, with what was written to it before it
+                # went: not in its storage trie nor in the store yet.
+                _park(parked, address, dirty_slots.get(address), address in self._dirty_code)
                 continue
             storage = account.storage
             changed: dict[int, int] = {}
@@ -488,22 +506,41 @@ class State:
                             storage_trie.delete(key.to_bytes(32, "big"))
                     self._unwritten_tries.append(storage_trie)
                 root = storage_trie.root_hash
-            elif storage:
-                # A new account, or one whose storage was wiped: all of it is in the dict.
-                storage_trie = SecureTrie(trie.store)
-                for key, value in storage.items():
-                    storage_trie.put(key.to_bytes(32, "big"), _rlp_int(value))
-                self._unwritten_tries.append(storage_trie)
-                account.storage = StoredStorage(storage_trie, storage)
-                root = storage_trie.root_hash
             else:
-                root = EMPTY_TRIE_ROOT
+                # A new account, or one whose storage was wiped: all of it is in the dict. The
+                # slots written before a wipe are not in the wiped storage's trie, and a revert
+                # may bring that back.
+                _park(parked, address, slots, False)
+                if storage:
+                    storage_trie = SecureTrie(trie.store)
+                    for key, value in storage.items():
+                        storage_trie.put(key.to_bytes(32, "big"), _rlp_int(value))
+                    self._unwritten_tries.append(storage_trie)
+                    account.storage = StoredStorage(storage_trie, storage)
+                    root = storage_trie.root_hash
+                else:
+                    root = EMPTY_TRIE_ROOT
             if account.code and address in self._dirty_code:
                 self._unwritten_code[account.code_hash] = account.code
             trie.put(address, _account_rlp(account.nonce, account.balance, root, account.code_hash))
         dirty.clear()
         dirty_slots.clear()
         self._dirty_code.clear()
+
+
+def _park(
+    parked: dict[bytes, tuple[set[int], bool]],
+    address: bytes,
+    slots: Mapping[int, int] | None,
+    code: bool,
+) -> None:
+    """Note changes of `address` a flush could not apply (see `State._parked`)."""
+    if not slots and not code:
+        return
+    keys, had_code = parked.get(address, (set(), False))
+    if slots:
+        keys.update(slots)
+    parked[address] = (keys, had_code or code)
 
 
 def _rlp_int(value: int) -> bytes:

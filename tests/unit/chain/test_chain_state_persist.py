@@ -2,7 +2,7 @@
 sequence of writes, reverts, roots and commits, and the same reads after reopening from the
 root."""
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pyeth.db import MemoryNodeStore
@@ -64,8 +64,46 @@ def _same_reads(a: State, b: State) -> None:
             assert a.get_storage(addr, slot) == b.get_storage(addr, slot)
 
 
+A = ADDRESSES[0]
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.lists(op, max_size=40))
+# A root taken while an account is gone (or its storage wiped) cannot put what was written to
+# it before into its tries; a revert that brings the account back must still get it there.
+@example(
+    [
+        ("storage", A, 0, 1),
+        ("commit",),
+        ("storage", A, 0, 0),
+        ("snapshot",),
+        ("destroy", A),
+        ("root",),
+        ("revert",),
+    ]
+)
+@example(
+    [
+        ("storage", A, 0, 1),
+        ("commit",),
+        ("storage", A, 1, 2),
+        ("snapshot",),
+        ("create", A),
+        ("root",),
+        ("revert",),
+    ]
+)
+@example(
+    [
+        ("balance", A, 1),
+        ("code", A, b"\x60\x00"),
+        ("snapshot",),
+        ("destroy", A),
+        ("root",),
+        ("revert",),
+        ("reopen",),
+    ]
+)
 def test_persisted_state_matches_memory(steps: list[tuple]) -> None:
     store = MemoryNodeStore()
     memory = State()

@@ -19,7 +19,7 @@ from pyeth.hashing import keccak256
 from pyeth.sedes import HEADER, WITHDRAWAL, BlockHeader, Withdrawal, decode, encode
 from pyeth.transactions import Transaction, decode_transaction, encode_transaction
 from pyeth.trie import trie_root
-from pyeth.trie.nodes import rlp_list
+from pyeth.trie.nodes import rlp_bytes, rlp_list
 
 EMPTY_OMMERS_HASH: Final = keccak256(encode([]))  # keccak256(rlp([]))
 
@@ -45,7 +45,7 @@ class Block:
     @cached_property
     def body_rlp(self) -> bytes:
         """The RLP of the body, as stored (`encode_body`)."""
-        return encode(encode_body(self))
+        return encode_body(self)
 
     @cached_property
     def encoded_transactions(self) -> tuple[bytes, ...]:
@@ -67,15 +67,17 @@ class Block:
         return self.header.parent_hash
 
 
-def encode_body(block: Block) -> list[Any]:
-    """The RLP item of a block's body: [transactions, ommers, withdrawals?]."""
-    item: list[Any] = [
-        [raw if raw[0] < 0x80 else decode(raw) for raw in block.encoded_transactions],
-        [HEADER.serialize(ommer) for ommer in block.ommers],
-    ]
+def encode_body(block: Block) -> bytes:
+    """The RLP of a block's body, [transactions, ommers, withdrawals?], put together from the
+    parts' own RLP: a legacy transaction's wire bytes are an RLP list already, a typed one's go
+    in as a byte string."""
+    transactions = b"".join(
+        raw if raw[0] >= 0xC0 else rlp_bytes(raw) for raw in block.encoded_transactions
+    )
+    body = rlp_list(transactions) + rlp_list(b"".join(ommer.rlp for ommer in block.ommers))
     if block.withdrawals is not None:
-        item.append([WITHDRAWAL.serialize(w) for w in block.withdrawals])
-    return item
+        body += rlp_list(b"".join(encode(w, WITHDRAWAL) for w in block.withdrawals))
+    return rlp_list(body)
 
 
 def encode_block(block: Block) -> bytes:
@@ -161,7 +163,8 @@ def _with_body(header: BlockHeader, header_rlp: bytes, parts: Sequence[Any]) -> 
 
 
 def _index_key(index: int) -> bytes:
-    return encode(index.to_bytes((index.bit_length() + 7) // 8, "big"))
+    """rlp(index), the key of an indexed trie (0 is the empty string, 0x80)."""
+    return rlp_bytes(index.to_bytes((index.bit_length() + 7) // 8, "big"))
 
 
 def indexed_root(values: Sequence[bytes]) -> bytes:

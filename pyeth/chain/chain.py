@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, overload
 
-from pyeth.chain.blocks import Block, decode_block, decode_body, encode_block, encode_body
+from pyeth.chain.blocks import Block, decode_block, decode_body, encode_block
 from pyeth.chain.events import BlockWithReceipts, ChainEvent
 from pyeth.chain.forkchoice import ForkChoice, NewestBlock, Tip, find_reorg
 from pyeth.chain.forks import since
@@ -134,7 +134,7 @@ class Chain:
             self.store.put_header(
                 block_hash, 0, block.parent_hash, block.header.difficulty, header_rlp
             )
-            self.store.put_body(block_hash, encode(encode_body(block)))
+            self.store.put_body(block_hash, block.body_rlp)
             self.store.put_receipts(block_hash, encode([]))
             self.store.set_canonical(0, block_hash)
             self.store.set_meta("genesis", block_hash)

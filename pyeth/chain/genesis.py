@@ -90,19 +90,33 @@ class ChainConfig:
     # (mainnet's) schedule.
     blob_schedule: Mapping[str, BlobParams] = field(default_factory=dict)
     deposit_contract: bytes = MAINNET_DEPOSIT_CONTRACT  # EIP-6110: whose logs are deposits
+    # The scheduled forks in order, (name, activation), kept from fork_blocks and fork_times:
+    # fork_at runs a few times per block.
+    _by_number: tuple[tuple[str, int], ...] = field(init=False, repr=False, compare=False)
+    _by_time: tuple[tuple[str, int], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name, forks, activations in (
+            ("_by_number", BLOCK_FORKS, self.fork_blocks),
+            ("_by_time", TIME_FORKS, self.fork_times),
+        ):
+            scheduled = tuple(
+                (fork, activation)
+                for fork, key in forks
+                if (activation := activations.get(key)) is not None
+            )
+            object.__setattr__(self, name, scheduled)
 
     def fork_at(self, number: int, timestamp: int) -> str:
         """The name of the fork in force for a block with this number and timestamp."""
         name = "Frontier"
-        for fork, key in BLOCK_FORKS:
-            activation = self.fork_blocks.get(key)
-            if activation is not None and number >= activation:
+        for fork, activation in self._by_number:
+            if number >= activation:
                 name = fork
         if self.terminal_total_difficulty == 0 and name != "Paris":
             name = "Paris"  # merged at genesis (the config checks London is there too)
-        for fork, key in TIME_FORKS:
-            activation = self.fork_times.get(key)
-            if activation is not None and timestamp >= activation:
+        for fork, activation in self._by_time:
+            if timestamp >= activation:
                 name = fork
         return name
 

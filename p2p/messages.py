@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from pyeth.chain import Block, decode_block, encode_block
-from pyeth.chain.blocks import decode_body, encode_body
+from pyeth.chain.blocks import decode_body
 from pyeth.errors import DecodingError
 from pyeth.hashing import keccak256
 from pyeth.sedes import HEADER, BlockHeader, decode, encode
@@ -248,11 +248,6 @@ def _item(message: Message) -> tuple[int, Any]:
 def header_message_item(header: BlockHeader) -> Header:
     """A stored header ready to send."""
     return Header(header, encode(header, HEADER))
-
-
-def body_rlp(block: Block) -> bytes:
-    """The RLP of a stored block's body, as BlockBodies carries it."""
-    return encode(encode_body(block))
 
 
 # DECODING

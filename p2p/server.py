@@ -45,7 +45,6 @@ from p2p.messages import (
     Status,
     Transactions,
     body_block,
-    body_rlp,
     header_message_item,
 )
 from p2p.session import (
@@ -536,7 +535,7 @@ class Network:
             block = chain.get_block(block_hash)
             if block is None:
                 break
-            body = body_rlp(block)
+            body = block.body_rlp
             size += len(body)
             if size > self.limits.max_response_bytes and out:
                 break

@@ -21,7 +21,6 @@ from p2p.messages import (
     Status,
     Transactions,
     body_block,
-    body_rlp,
     decode_message,
     encode_message,
     header_message_item,
@@ -72,7 +71,7 @@ def test_blocks_headers_and_bodies_round_trip(block):
     assert isinstance(headers, BlockHeaders)
     assert [h.hash for h in headers.headers] == [block.hash, block.hash]
 
-    bodies = decode_message(encode_message(BlockBodies(3, (body_rlp(block),))))
+    bodies = decode_message(encode_message(BlockBodies(3, (block.body_rlp,))))
     assert isinstance(bodies, BlockBodies)
     joined = body_block(header, bodies.bodies[0])
     assert joined.hash == block.hash and joined.transaction_hashes == block.transaction_hashes

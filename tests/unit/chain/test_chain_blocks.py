@@ -20,7 +20,16 @@ from pyeth.chain.receipts import (
 )
 from pyeth.errors import DecodingError
 from pyeth.hashing import keccak256
-from pyeth.sedes import HEADER, Log, Withdrawal, decode, decode_receipt, encode, encode_receipt
+from pyeth.sedes import (
+    HEADER,
+    WITHDRAWAL,
+    Log,
+    Withdrawal,
+    decode,
+    decode_receipt,
+    encode,
+    encode_receipt,
+)
 from pyeth.transactions import LegacyTransaction, encode_transaction, sign_transaction
 from pyeth.trie import EMPTY_TRIE_ROOT
 
@@ -46,6 +55,21 @@ def test_roundtrip(block: Block) -> None:
     assert decoded.hash == block.hash == block.header.hash
     assert encode_block(decoded) == raw
     assert decode_body(block.header, encode_body(block)) == block
+
+
+def test_body_rlp_is_the_generic_encoding_of_the_body(block: Block) -> None:
+    # encode_body puts the RLP together from the parts' own; the generic encoder of the item
+    # (typed transactions as byte strings, legacy ones as lists) must agree, both forks' way.
+    for withdrawals in (block.withdrawals, None):
+        shaped = dataclasses.replace(block, ommers=(block.header,), withdrawals=withdrawals)
+        item = [
+            [raw if raw[0] < 0x80 else decode(raw) for raw in shaped.encoded_transactions],
+            [HEADER.serialize(ommer) for ommer in shaped.ommers],
+        ]
+        if withdrawals is not None:
+            item.append([WITHDRAWAL.serialize(w) for w in withdrawals])
+        assert encode_body(shaped) == encode(item)
+    assert {raw[0] < 0x80 for raw in block.encoded_transactions} == {True, False}
 
 
 def test_pre_shanghai_body_has_no_withdrawals(block: Block) -> None:

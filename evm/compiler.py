@@ -19,7 +19,7 @@ runs both paths on the same code.
 """
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from evm.errors import InvalidJump, OutOfGas, StackOverflow, StackUnderflow
 from evm.frame import STACK_LIMIT, Frame
@@ -279,7 +279,7 @@ def compile_block(
         out.emit(f"return {next_pc}")
 
     source = f"def block_{start}(frame, s):\n" + "\n".join(out.lines) + "\n"
-    namespace = {
+    namespace: dict[str, Any] = {
         "M": UINT256_MAX,
         "S": to_signed,
         "SDIV": arithmetic.signed_div,
@@ -297,4 +297,5 @@ def compile_block(
         "expand_memory": expand_memory,
     }
     exec(compile(source, f"<evm block {start}>", "exec"), namespace)
-    return namespace[f"block_{start}"]  # type: ignore[no-any-return]
+    block: Block = namespace[f"block_{start}"]
+    return block

@@ -18,7 +18,7 @@ from evm.gas import (
 )
 from evm.instructions import bitwise
 from evm.instructions.system import invalid
-from evm.opcodes import CANCUN_OPS, DIFFICULTY, STACK_LIMIT, Op
+from evm.opcodes import CANCUN_OPS, DIFFICULTY, STACK_LIMIT, Handler, Op
 from evm.precompiles import (
     BERLIN_PRECOMPILES,
     CANCUN_PRECOMPILES,
@@ -69,7 +69,7 @@ class ForkRules:
 
     def __post_init__(self) -> None:
         # Undefined slots: the INVALID handler, free, with no stack requirement.
-        handlers = [invalid] * 256
+        handlers: list[Handler] = [invalid] * 256
         static_gas = [0] * 256
         min_stack = [0] * 256
         max_stack = [STACK_LIMIT] * 256

@@ -40,7 +40,10 @@ from evm.instructions import (
     system,
 )
 
-__all__ = ["CANCUN_OPS", "DIFFICULTY", "STACK_LIMIT", "Op"]
+__all__ = ["CANCUN_OPS", "DIFFICULTY", "STACK_LIMIT", "Handler", "Op"]
+
+Handler = Callable[[Frame], None]
+"""An opcode's implementation: it works on the frame (stack, memory, gas, state) in place."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +52,7 @@ class Op:
 
     code: int
     name: str
-    handler: Callable[[Frame], None]
+    handler: Handler
     pops: int
     pushes: int
     gas: int

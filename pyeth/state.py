@@ -444,9 +444,7 @@ class State:
         back the account or storage they belong to."""
         dirty_slots = self._dirty_slots
         for address, (keys, code) in self._parked.items():
-            slots = dirty_slots.setdefault(address, {})
-            for key in keys:
-                slots[key] = _UNKNOWN
+            dirty_slots.setdefault(address, {}).update(dict.fromkeys(keys, _UNKNOWN))
             self._dirty.add(address)
             if code:
                 self._dirty_code.add(address)

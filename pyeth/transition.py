@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from evm.addresses import create_address
 from evm.context import Context
 from evm.delegation import delegated_address, designator
-from evm.errors import EVMError
 from evm.forks import ForkRules
 from evm.frame import BlockEnv, Message, TxEnv
 from evm.gas import GAS_AUTH_BASE, GAS_AUTH_PER_EMPTY_ACCOUNT
@@ -45,7 +44,7 @@ class TransactionResult:
     logs: list[tuple[bytes, tuple[bytes, ...], bytes]] = field(default_factory=list)
     contract_address: bytes | None = None
     blob_gas_used: int = 0
-    error: EVMError | None = None
+    error: Exception | None = None  # as the EVM's MessageResult carries it
 
 
 def effective_gas_price(tx: Transaction, base_fee: int) -> int:

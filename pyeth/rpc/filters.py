@@ -138,8 +138,12 @@ class Filters:
         self._subscriptions[subscription_id] = Subscription(
             kind, connection, criteria, full_transactions
         )
-        connection.on_close(lambda: self._subscriptions.pop(subscription_id, None))
+        connection.on_close(lambda: self._drop(subscription_id))
         return subscription_id
+
+    def _drop(self, subscription_id: str) -> None:
+        """Forget a subscription whose connection closed."""
+        self._subscriptions.pop(subscription_id, None)
 
     def unsubscribe(self, subscription_id: str, connection: Connection) -> bool:
         found = self._subscriptions.get(subscription_id)

@@ -231,7 +231,8 @@ async def handle_http(request: web.Request) -> web.Response:
         error = _error(None, InvalidRequest(f"request body above {settings.max_body_bytes} bytes"))
         return web.Response(status=413, text=json.dumps(error), content_type="application/json")
     ctx = RpcContext(app[NODE], app[FILTERS])
-    text = await handle_payload(app[METHODS], ctx, settings, body)
+    methods = app[METHODS]
+    text = await handle_payload(methods, ctx, settings, body)
     if text is None:
         return web.Response(status=200, text="", content_type="application/json")
     return web.Response(text=text, content_type="application/json")
@@ -296,11 +297,12 @@ async def handle_websocket(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     connection = WebSocketConnection(ws, settings.send_queue)
     ctx = RpcContext(app[NODE], app[FILTERS], connection)
+    methods = app[METHODS]
     writer = asyncio.create_task(connection.write())
     try:
         async for message in ws:
             if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                text = await handle_payload(app[METHODS], ctx, settings, message.data)
+                text = await handle_payload(methods, ctx, settings, message.data)
                 if text is not None:
                     connection.send(text)
             elif message.type == WSMsgType.ERROR:

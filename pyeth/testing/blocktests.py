@@ -61,6 +61,7 @@ def network_config(network: str, config: dict[str, Any] | None = None) -> ChainC
     if last >= FORK_ORDER.index("Paris"):
         raw["terminalTotalDifficulty"] = 0
     if match:
+        assert second is not None  # a transition network names its second fork
         raw[dict(TIME_FORKS)[second]] = int(match["thousands"]) * 1000
     config = config or {}
     raw["chainId"] = config.get("chainid", BLOCK_TEST_CHAIN_ID)

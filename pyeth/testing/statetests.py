@@ -112,7 +112,7 @@ def build_transaction(
             (hex_to_bytes(entry["address"]), tuple(hex_to_int(k) for k in entry["storageKeys"]))
             for entry in access_lists[indexes["data"]]
         )
-    common = dict(nonce=nonce, gas_limit=gas_limit, to=to, value=value, data=data)
+    common: dict[str, Any] = dict(nonce=nonce, gas_limit=gas_limit, to=to, value=value, data=data)
     if "authorizationList" in template:
         return SetCodeTransaction(
             chain_id=chain_id,

@@ -138,6 +138,7 @@ class Trie:
             return []
         if type(node) is bytes:
             node = self._root = self._load(node)
+        assert not isinstance(node, bytes)
         proof = [encode_node(node)]
         pos = 0
         while True:
@@ -156,6 +157,7 @@ class Trie:
                 pos += 1
             if child is None:
                 return proof
+            assert not isinstance(child, bytes)  # the _child_of_* helpers load hashes
             encoded = encode_node(child)
             if len(encoded) >= 32:
                 proof.append(encoded)

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from chain_helpers import ADDRESSES, extend, make_genesis, transfer
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pyeth.chain import Chain
 from pyeth.chain import store as store_module
-from pyeth.chain.store import UNITS_PER_COMMIT, ChainStore
+from pyeth.chain.store import UNITS_PER_COMMIT, ChainStore, HashFilter
 from pyeth.db.sqlite import PackedNodes
 from pyeth.hashing import keccak256
 from pyeth.trie import SecureTrie
@@ -259,3 +261,36 @@ def test_a_chain_on_the_temporary_database_keeps_every_state(
     fresh = chain.state_at(chain.head.state_root)
     assert fresh.get_nonce(ADDRESSES[0]) == len(txs)
     chain.close()
+
+
+@given(st.lists(st.binary(min_size=32, max_size=32), max_size=200), st.binary(min_size=32))
+def test_the_hash_filter_contains_every_hash_added(added: list[bytes], other: bytes) -> None:
+    small = HashFilter(64)  # crowded: false positives are allowed, false negatives never
+    for digest in added:
+        small.add(digest)
+    assert all(small.may_contain(digest) for digest in added)
+    assert HashFilter(1 << 20).may_contain(other) is False  # nothing added yet
+    with pytest.raises(ValueError):
+        HashFilter(1000)
+
+
+def test_header_lookups_of_unknown_hashes_skip_sqlite_on_the_temporary_database(
+    store: ChainStore,
+) -> None:
+    known = [keccak256(b"header %d" % i) for i in range(300)]
+    for number, block_hash in enumerate(known):
+        with store.transaction():
+            store.put_header(block_hash, number, bytes(32), number, b"\xc0")
+    store.flush()  # the rows are in the table, out of the waiting dicts
+    queries: list[str] = []
+    store.connection.set_trace_callback(queries.append)
+    unknown = [keccak256(b"unknown %d" % i) for i in range(300)]
+    assert not any(store.has_header(h) for h in unknown)
+    assert all(store.get_header(h) is None and store.get_score(h) is None for h in unknown)
+    assert all(store.has_header(h) for h in known)
+    assert [store.get_parent(h) for h in known[:2]] == [(0, bytes(32)), (1, bytes(32))]
+    header_queries = [q for q in queries if "FROM headers" in q]
+    if store.path is None:  # only the known hashes were looked up in SQLite
+        assert len(header_queries) == len(known) + 2
+    else:  # a file may hold headers of earlier runs: every lookup asks SQLite
+        assert len(header_queries) == 3 * len(unknown) + len(known) + 2

@@ -56,7 +56,9 @@ class Block:
 
     @cached_property
     def transaction_hashes(self) -> tuple[bytes, ...]:
-        return tuple(keccak256(raw) for raw in self.encoded_transactions)
+        """keccak256 of each transaction's wire form, as each transaction caches it (a sealed
+        block's come from the pool with theirs already computed)."""
+        return tuple(tx.hash for tx in self.transactions)
 
     @property
     def number(self) -> int:

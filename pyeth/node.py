@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -49,6 +49,7 @@ from pyeth.chain.processing import block_env
 from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
 from pyeth.consensus.clique import Clique, CliqueSigner
 from pyeth.consensus.dev import DevSealer, SealResult
+from pyeth.errors import PyethError
 from pyeth.fees import blob_base_fee
 from pyeth.hashing import keccak256
 from pyeth.sedes import BlockHeader
@@ -80,6 +81,10 @@ class NodeConfig:
     signer_key: bytes | None = None  # Clique: seal in turn with this key
     mine: bool = True  # False: never seal; blocks come from peers (a follower of a dev node)
     hardfork: str | None = None  # the dev chain's newest fork; None: the latest (BPO2)
+
+
+class NotADevChain(PyethError):
+    """A dev-only change asked of a node whose blocks others execute."""
 
 
 class PeerInfo(Protocol):
@@ -230,6 +235,49 @@ class Node:
         result = self.sealer.seal(timestamp)
         for tx_hash, reason in result.dropped:
             log.info("left out 0x%s: %s", tx_hash.hex(), reason)
+        return result
+
+    def set_account(
+        self,
+        address: bytes,
+        *,
+        balance: int | None = None,
+        nonce: int | None = None,
+        code: bytes | None = None,
+        storage: Mapping[int, int] | None = None,
+    ) -> SealResult:
+        """Change an account outside any transaction (anvil_setBalance, anvil_setCode,
+        anvil_setNonce, anvil_setStorageAt): sealed at once as a block of its own, with no
+        transactions, so `latest` shows it and every state served is still a block's. An
+        account the change leaves empty and without storage is removed, as EIP-161 removes
+        one a transaction leaves so.
+
+        Raises:
+            NotADevChain: the node does not seal blocks by itself alone (Clique, a follower,
+                or peers connected, who would find the block's state root wrong).
+        """
+        if self.clique is not None or not self.config.mine or self.network is not None:
+            raise NotADevChain(
+                "account edits are for a dev node that seals alone: this node "
+                + ("runs Clique" if self.clique is not None else "has peers or does not mine")
+                + ", whose blocks others execute and would find a state root they cannot reach"
+            )
+
+        def edit(state: State) -> None:
+            if balance is not None:
+                state.set_balance(address, balance)
+            if nonce is not None:
+                state.set_nonce(address, nonce)
+            if code is not None:
+                state.set_code(address, code)
+            for key, value in (storage or {}).items():
+                state.set_storage(address, key, value)
+            if state.is_empty(address) and not state.has_storage(address):
+                state.destroy_account(address)
+
+        result = self.sealer.seal(edit=edit)
+        if self.automine and self.pool.pending():  # a queued one the edit made executable
+            self._seal_soon()
         return result
 
     def total_difficulty(self, block_hash: bytes | None = None) -> int:

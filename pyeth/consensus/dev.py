@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from pyeth.chain import Chain, ImportResult, build_block
 from pyeth.hashing import keccak256
+from pyeth.state import State
 from pyeth.txpool import TxPool
 
 
@@ -59,21 +60,41 @@ class DevSealer:
             return max(self.next_timestamp, parent + 1)
         return max(int(self.clock()) + self.time_offset, parent + 1)
 
-    def seal(self, timestamp: int | None = None) -> SealResult:
+    def seal(
+        self, timestamp: int | None = None, edit: Callable[[State], None] | None = None
+    ) -> SealResult:
         """Build a block on the head with the pool's pending transactions (in price-and-nonce
-        order, as many as fit) and import it; an empty block if the pool has none."""
+        order, as many as fit) and import it; an empty block if the pool has none.
+
+        `edit`, given, changes the head's state first (anvil_setBalance and its kin), and the
+        block takes no transactions: it carries that change alone, so every state the node
+        serves is still a block's. Only this node can vouch for such a block (a peer executing
+        it would reach another state root). It leaves a timestamp asked for with
+        `next_timestamp` to the next block when there is room for one before it."""
         chain = self.chain
         head_hash = chain.head_hash
         if timestamp is None:
             timestamp = self.next_block_timestamp()
-        self.next_timestamp = None
-        candidates = [entry.tx for entry in self.pool.ordered()]
+            wanted = self.next_timestamp
+            if edit is not None and wanted is not None and wanted > chain.head.timestamp + 1:
+                timestamp = chain.head.timestamp + 1  # room left for the block asked for
+        if edit is None or self.next_timestamp is None or timestamp >= self.next_timestamp:
+            self.next_timestamp = None
+        state = None
+        if edit is None:
+            candidates = [entry.tx for entry in self.pool.ordered()]
+        else:
+            candidates = []
+            state = chain.take_state(chain.head.state_root)
+            state.begin_transaction()
+            edit(state)
         built = build_block(
             chain,
             candidates,
             timestamp=timestamp,
             coinbase=self.coinbase,
             prev_randao=keccak256(head_hash),
+            state=state,
         )
         dropped = [(tx.hash, reason) for tx, reason in built.rejected]
         # A transaction left out for want of block gas stays for the next block, and one whose

@@ -1,6 +1,12 @@
 """The dev-node namespaces (evm_*, anvil_* and hardhat_* names for the same things): mine now,
-switch between automine and interval sealing, move the clock, and snapshot/revert the chain,
-as test frameworks written for anvil and Hardhat call them.
+switch between automine and interval sealing, move the clock, snapshot/revert the chain, drop
+pool transactions and set an account's balance, nonce, code or storage, as test frameworks
+written for anvil and Hardhat call them.
+
+An account edit is sealed at once as a block of its own with no transactions (anvil changes
+its state in place without a block): `latest` shows it right away, and every state the node
+serves is still the post-state of one of its blocks, which is what keeps proofs, snapshots and
+`--datadir` honest. The block number moves by one for each edit.
 
 A revert moves the head back to the snapshot's block (the blocks after it stay stored, off the
 canonical chain) and drops their transactions instead of returning them to the pool, as anvil
@@ -12,15 +18,36 @@ from __future__ import annotations
 from typing import Any
 
 from pyeth.hexutil import int_to_hex as q
+from pyeth.hexutil import to_hex
 from pyeth.rpc import params as p
 from pyeth.rpc.api import Namespace, RpcContext, optional, required
 from pyeth.rpc.errors import InvalidParams
+from pyeth.rpc.params import UINT64_MAX, UINT256_MAX
 
 METHODS = Namespace()
 
 
 def _uint_or_number(value: Any) -> int:
     return p.uint_or_decimal(value)
+
+
+def _amount(value: Any) -> int:
+    """A 256-bit amount: a hex quantity, or a plain JSON number as anvil also takes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value <= UINT256_MAX:
+            raise ValueError(f"amount {value} out of range")
+        return value
+    return p.uint256(value)
+
+
+def _word(value: Any) -> int:
+    """A storage value: exactly 32 bytes of hex, as anvil and Hardhat take it."""
+    return int.from_bytes(p.hash32(value), "big")
+
+
+def _alias(name: str, *aliases: str) -> None:
+    for alias in aliases:
+        METHODS.methods[alias] = METHODS.methods[name]
 
 
 @METHODS.method("evm_mine", optional("timestamp", _uint_or_number))
@@ -42,7 +69,7 @@ def mine_many(ctx: RpcContext, blocks: int, interval: int | None) -> None:
         ctx.node.seal(timestamp)
 
 
-METHODS.methods["hardhat_mine"] = METHODS.methods["anvil_mine"]
+_alias("anvil_mine", "hardhat_mine")
 
 
 @METHODS.method("evm_setAutomine", required("enabled", p.boolean))
@@ -82,3 +109,80 @@ def snapshot(ctx: RpcContext) -> str:
 @METHODS.method("evm_revert", required("id", p.uint64))
 def revert(ctx: RpcContext, snapshot_id: int) -> bool:
     return ctx.node.revert(snapshot_id)
+
+
+_alias("evm_setAutomine", "anvil_setAutomine")
+_alias("evm_setIntervalMining", "anvil_setIntervalMining")
+_alias("evm_increaseTime", "anvil_increaseTime")
+_alias("evm_setNextBlockTimestamp", "anvil_setNextBlockTimestamp")
+_alias("evm_snapshot", "anvil_snapshot")
+_alias("evm_revert", "anvil_revert")
+
+
+@METHODS.method("anvil_getAutomine")
+def get_automine(ctx: RpcContext) -> bool:
+    return ctx.node.automine
+
+
+_alias("anvil_getAutomine", "hardhat_getAutomine")
+
+
+# --- the pool -----------------------------------------------------------------------------
+
+
+@METHODS.method("anvil_dropTransaction", required("hash", p.hash32))
+def drop_transaction(ctx: RpcContext, tx_hash: bytes) -> str | None:
+    """Take a transaction out of the pool; its hash if it was there, else null."""
+    if ctx.node.pool.get(tx_hash) is None:
+        return None
+    ctx.node.pool.remove([tx_hash])
+    return to_hex(tx_hash)
+
+
+@METHODS.method("anvil_dropAllTransactions")
+def drop_all_transactions(ctx: RpcContext) -> None:
+    pool = ctx.node.pool
+    pool.remove(
+        [entry.hash for run in (*pool.pending().values(), *pool.queued().values()) for entry in run]
+    )
+
+
+_alias("anvil_dropTransaction", "hardhat_dropTransaction")
+_alias("anvil_dropAllTransactions", "hardhat_dropAllTransactions")
+
+
+# --- account edits ------------------------------------------------------------------------
+
+
+@METHODS.method("anvil_setBalance", required("address", p.address), required("balance", _amount))
+def set_balance(ctx: RpcContext, address: bytes, balance: int) -> None:
+    ctx.node.set_account(address, balance=balance)
+
+
+@METHODS.method("anvil_setNonce", required("address", p.address), required("nonce", _amount))
+def set_nonce(ctx: RpcContext, address: bytes, nonce: int) -> None:
+    if nonce > UINT64_MAX:  # EIP-2681
+        raise InvalidParams(f"nonce {nonce} above 2**64 - 1")
+    ctx.node.set_account(address, nonce=nonce)
+
+
+@METHODS.method("anvil_setCode", required("address", p.address), required("code", p.data))
+def set_code(ctx: RpcContext, address: bytes, code: bytes) -> None:
+    ctx.node.set_account(address, code=code)
+
+
+@METHODS.method(
+    "anvil_setStorageAt",
+    required("address", p.address),
+    required("slot", p.storage_slot),
+    required("value", _word),
+)
+def set_storage_at(ctx: RpcContext, address: bytes, slot: int, value: int) -> bool:
+    ctx.node.set_account(address, storage={slot: value})
+    return True
+
+
+_alias("anvil_setBalance", "hardhat_setBalance", "evm_setAccountBalance")
+_alias("anvil_setNonce", "hardhat_setNonce", "evm_setAccountNonce")
+_alias("anvil_setCode", "hardhat_setCode", "evm_setAccountCode")
+_alias("anvil_setStorageAt", "hardhat_setStorageAt", "evm_setAccountStorageAt")

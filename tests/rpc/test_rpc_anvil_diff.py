@@ -330,3 +330,63 @@ def test_revert_drops_the_reverted_transactions_as_anvil_does(nodes: tuple[str, 
         seen.append(after)
     assert seen[0] == seen[1]
     assert seen[0]["transaction"] is None and seen[0]["pending nonce"] == "0x0"
+
+
+# PUSH1 0 SLOAD PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN: a contract that returns its slot 0.
+READ_SLOT_ZERO = "0x60005460005260206000f3"
+
+
+def test_account_edits_read_back_as_on_anvil() -> None:
+    """anvil_setBalance, anvil_setNonce, anvil_setCode and anvil_setStorageAt on both nodes
+    (fresh ones: pyeth seals each edit as a block, which would shift the other tests' block
+    numbers): the same answers, the same state read back, and transactions that depend on the
+    edits with the same outcome. Explained: pyeth's block number moves by one per edit where
+    anvil's stays (anvil edits its state in place), so the blocks after them differ in number
+    and, the edit blocks being empty, in base fee; fees paid are therefore not compared."""
+    require(ANVIL)
+    pyeth_port, anvil_port = free_port(), free_port()
+    anvil = anvil_command(anvil_port, *("--chain-id", str(CHAIN_ID), "--hardfork", "osaka"))
+    sender = derive_accounts(MNEMONIC, 8)[7]
+    fresh, contract = "0x" + "00" * 18 + "be01", "0x" + "00" * 18 + "be02"
+    word = "0x" + "00" * 31 + "2a"
+    seen = []
+    with (
+        running(pyeth_command(pyeth_port), pyeth_port) as pyeth_url,
+        running(anvil, anvil_port) as anvil_url,
+    ):
+        for url in (pyeth_url, anvil_url):
+            start = int(rpc(url, "eth_blockNumber"), 16)
+            answers = [
+                rpc(url, "anvil_setBalance", fresh, hex(5 * 10**18)),
+                rpc(url, "anvil_setNonce", "0x" + sender.address.hex(), "0x5"),
+                rpc(url, "anvil_setCode", contract, READ_SLOT_ZERO),
+                rpc(url, "anvil_setStorageAt", contract, "0x0", word),
+            ]
+            edits = int(rpc(url, "eth_blockNumber"), 16) - start
+            after = {
+                "answers": answers,
+                "balance": rpc(url, "eth_getBalance", fresh, "latest"),
+                "nonce": rpc(url, "eth_getTransactionCount", "0x" + sender.address.hex(), "latest"),
+                "code": rpc(url, "eth_getCode", contract, "latest"),
+                "storage": rpc(url, "eth_getStorageAt", contract, "0x0", "latest"),
+                "call": rpc(url, "eth_call", {"to": contract}, "latest"),
+            }
+            # A transaction at the edited nonce, calling the edited code.
+            tx = FeeMarketTransaction(
+                CHAIN_ID, 5, GWEI, 100 * GWEI, 100_000, bytes.fromhex(contract[2:]), 3, b""
+            )
+            raw = (
+                "0x" + encode_transaction(sign_transaction(tx, sender.private_key, CHAIN_ID)).hex()
+            )
+            receipt = wait_for_receipt(url, rpc(url, "eth_sendRawTransaction", raw))
+            after["receipt"] = {k: receipt[k] for k in ("status", "gasUsed", "logs", "to", "from")}
+            after["contract balance"] = rpc(url, "eth_getBalance", contract, "latest")
+            after["nonce after"] = rpc(
+                url, "eth_getTransactionCount", "0x" + sender.address.hex(), "latest"
+            )
+            seen.append((edits, after))
+    (pyeth_edits, mine), (anvil_edits, theirs) = seen
+    assert (pyeth_edits, anvil_edits) == (4, 0)
+    assert mine == theirs
+    assert mine["answers"] == [None, None, None, True] and mine["call"] == word
+    assert mine["receipt"]["status"] == "0x1" and mine["nonce after"] == "0x6"

@@ -119,6 +119,15 @@ _alias("evm_snapshot", "anvil_snapshot")
 _alias("evm_revert", "anvil_revert")
 
 
+@METHODS.method("anvil_setCoinbase", required("address", p.address))
+def set_coinbase(ctx: RpcContext, address: bytes) -> None:
+    """The fee recipient of the blocks sealed from now on (eth_coinbase)."""
+    ctx.node.sealer.coinbase = address
+
+
+_alias("anvil_setCoinbase", "hardhat_setCoinbase")
+
+
 @METHODS.method("anvil_getAutomine")
 def get_automine(ctx: RpcContext) -> bool:
     return ctx.node.automine

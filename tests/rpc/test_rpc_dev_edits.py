@@ -162,6 +162,18 @@ async def test_automine_flag_and_dropping_pool_transactions(rpc):
     assert await rpc.call("eth_getTransactionByHash", first) is None
 
 
+async def test_set_coinbase_pays_the_next_blocks_fees_to_it(rpc):
+    assert await rpc.call("anvil_setCoinbase", FRESH) is None
+    assert await rpc.call("eth_coinbase") == FRESH
+    receipt = await rpc.send({"from": ACCOUNT0, "to": ACCOUNT1, "value": "0x1"})
+    block = await rpc.call("eth_getBlockByNumber", receipt["blockNumber"], False)
+    assert block["miner"] == FRESH
+    tip = int(receipt["effectiveGasPrice"], 16) - int(block["baseFeePerGas"], 16)
+    assert int(await rpc.call("eth_getBalance", FRESH, "latest"), 16) == 21_000 * tip > 0
+    await rpc.call("hardhat_setCoinbase", ACCOUNT1)
+    assert await rpc.call("eth_coinbase") == ACCOUNT1
+
+
 def _transfer(key: bytes, nonce: int) -> str:
     tx = FeeMarketTransaction(1337, nonce, 10**9, 100 * 10**9, 21_000, bytes(20), 1, b"")
     return "0x" + encode_transaction(sign_transaction(tx, key, 1337)).hex()

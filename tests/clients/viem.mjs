@@ -2,14 +2,15 @@
 // the test ERC-20, simulate, estimate and send a transfer, read Transfer events through
 // eth_getLogs, a filter (eth_newFilter/eth_getFilterChanges) and a WebSocket subscription
 // (watchContractEvent over the webSocket transport: eth_subscribe "logs"), see revert reasons
-// arrive as viem's ContractFunctionRevertedError, send from a node-held account, and wait for
-// receipts. Exits non-zero with the reason on the first failed check; prints a JSON summary.
+// arrive as viem's ContractFunctionRevertedError, send from a node-held account, wait for
+// receipts, and drive the dev methods through viem's test actions (mode "anvil"). Exits non-zero with the reason on the first failed check; prints a JSON summary.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import {
   ContractFunctionRevertedError,
   createPublicClient,
+  createTestClient,
   createWalletClient,
   defineChain,
   http,
@@ -166,6 +167,29 @@ assert.equal(plainReceipt.from, NODE_ACCOUNT.toLowerCase());
 assert.equal(await client.getBalance({ address: alice.address }), before + 12345n);
 const signature = await nodeWallet.signMessage({ message: "hello" });
 assert.ok(await verifyMessage({ address: NODE_ACCOUNT, message: "hello", signature }));
+
+step("test actions");
+const testClient = createTestClient({ chain, mode: "anvil", transport: http(url) });
+const edited = "0x000000000000000000000000000000000000be03";
+assert.equal(await testClient.getAutomine(), true);
+const snapshotId = await testClient.snapshot();
+await testClient.setBalance({ address: edited, value: 5n * 10n ** 18n });
+assert.equal(await client.getBalance({ address: edited }), 5n * 10n ** 18n);
+// PUSH1 0 SLOAD PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN: returns its storage slot 0
+await testClient.setCode({ address: edited, bytecode: "0x60005460005260206000f3" });
+const word = `0x${"2a".padStart(64, "0")}`;
+await testClient.setStorageAt({ address: edited, index: 0, value: word });
+assert.equal(await client.getStorageAt({ address: edited, slot: "0x0" }), word);
+assert.equal((await client.call({ to: edited })).data, word);
+await testClient.setNonce({ address: alice.address, nonce: 1000 });
+assert.equal(await client.getTransactionCount({ address: alice.address }), 1000);
+const height = await client.getBlockNumber();
+await testClient.mine({ blocks: 3 });
+assert.equal(await client.getBlockNumber({ cacheTime: 0 }), height + 3n);
+await testClient.revert({ id: snapshotId });
+assert.equal(await client.getBalance({ address: edited }), 0n);
+assert.equal(await client.getBytecode({ address: edited }), undefined);
+assert.notEqual(await client.getTransactionCount({ address: alice.address }), 1000);
 
 console.log(JSON.stringify({ client: "viem", version, token: address, transfers: sent.length }));
 process.exit(0); // the WebSocket client's keep-alive timer would hold the process open

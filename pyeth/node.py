@@ -338,6 +338,16 @@ class Node:
             self.pool.remove(h for item in event.removed for h in item.block.transaction_hashes)
         return True
 
+    def reset(self) -> None:
+        """Back to the genesis block (anvil_reset without forking): the blocks after it stay
+        stored, off the canonical chain; the pool, the snapshots and the clock's offset are
+        cleared."""
+        self.chain.set_head(self.chain.genesis_hash)
+        self.pool.clear()
+        self._snapshots.clear()
+        self.sealer.time_offset = 0
+        self.sealer.next_timestamp = None
+
     # --- background work ------------------------------------------------------------------
 
     @asynccontextmanager

@@ -351,6 +351,11 @@ class TxPool:
             if not held:
                 del self._by_sender[entry.sender]
 
+    def clear(self) -> None:
+        """Drop every transaction (anvil_dropAllTransactions, a reset)."""
+        for entry in list(self._by_hash.values()):
+            self._drop(entry)
+
     def remove(self, tx_hashes: Iterable[bytes]) -> None:
         """Drop these transactions (a sealer found them unincludable)."""
         for tx_hash in tx_hashes:

@@ -128,6 +128,24 @@ def set_coinbase(ctx: RpcContext, address: bytes) -> None:
 _alias("anvil_setCoinbase", "hardhat_setCoinbase")
 
 
+def _reset_options(value: Any) -> None:
+    """anvil_reset's options: pyeth forks no other chain, so only none or empty ones."""
+    if value is None or value == {}:
+        return None
+    if isinstance(value, dict) and set(value) <= {"forking"} and not value.get("forking"):
+        return None
+    raise ValueError("forking another chain is not supported: call anvil_reset without options")
+
+
+@METHODS.method("anvil_reset", optional("options", _reset_options))
+def reset(ctx: RpcContext, options: None) -> None:
+    """Back to the genesis block, with an empty pool and no snapshots."""
+    ctx.node.reset()
+
+
+_alias("anvil_reset", "hardhat_reset")
+
+
 @METHODS.method("anvil_getAutomine")
 def get_automine(ctx: RpcContext) -> bool:
     return ctx.node.automine
@@ -150,10 +168,7 @@ def drop_transaction(ctx: RpcContext, tx_hash: bytes) -> str | None:
 
 @METHODS.method("anvil_dropAllTransactions")
 def drop_all_transactions(ctx: RpcContext) -> None:
-    pool = ctx.node.pool
-    pool.remove(
-        [entry.hash for run in (*pool.pending().values(), *pool.queued().values()) for entry in run]
-    )
+    ctx.node.pool.clear()
 
 
 _alias("anvil_dropTransaction", "hardhat_dropTransaction")

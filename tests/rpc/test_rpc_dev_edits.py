@@ -174,6 +174,26 @@ async def test_set_coinbase_pays_the_next_blocks_fees_to_it(rpc):
     assert await rpc.call("eth_coinbase") == ACCOUNT1
 
 
+async def test_reset_goes_back_to_genesis(rpc):
+    snapshot = await rpc.call("evm_snapshot")
+    await rpc.call("anvil_setBalance", FRESH, "0x1")
+    await rpc.call("evm_increaseTime", 3600)
+    await rpc.call("anvil_setAutomine", False)
+    pooled = await rpc.call("eth_sendRawTransaction", _transfer(KEY1, nonce=0))
+    await rpc.call("anvil_setAutomine", True)
+    assert await rpc.call("anvil_reset") is None
+    assert await rpc.call("eth_blockNumber") == "0x0"
+    assert await rpc.call("eth_getBalance", FRESH, "latest") == "0x0"
+    assert await rpc.call("eth_getTransactionByHash", pooled) is None
+    assert await rpc.call("evm_revert", snapshot) is False
+    assert await rpc.call("evm_increaseTime", 0) == "0x0"
+    receipt = await rpc.send({"from": ACCOUNT0, "to": ACCOUNT1, "value": "0x1"})
+    assert receipt["blockNumber"] == "0x1"
+    error = await rpc.error("hardhat_reset", {"forking": {"jsonRpcUrl": "http://example"}})
+    assert error["code"] == -32602 and "forking" in error["message"]
+    assert await rpc.call("eth_blockNumber") == "0x1"
+
+
 def _transfer(key: bytes, nonce: int) -> str:
     tx = FeeMarketTransaction(1337, nonce, 10**9, 100 * 10**9, 21_000, bytes(20), 1, b"")
     return "0x" + encode_transaction(sign_transaction(tx, key, 1337)).hex()

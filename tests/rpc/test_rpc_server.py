@@ -181,6 +181,10 @@ METHOD_NAMES = st.sampled_from(
         "eth_subscribe",
         "evm_mine",
         "debug_traceCall",
+        "anvil_setStorageAt",
+        "anvil_setCode",
+        "anvil_reset",
+        "anvil_dropTransaction",
     ]
 ) | st.text(max_size=12)
 

@@ -158,6 +158,8 @@ class Node:
         self.pool.subscribe(self._on_pending)
         self._interval_task: asyncio.Task[None] | None = None
         self._snapshots: list[bytes] = []
+        self.impersonated: set[bytes] = set()  # eth_sendTransaction may send as these
+        self.auto_impersonate = False  # ... or as anyone
         self._shared_state: State | None = None
         self._rules: tuple[tuple[int, int], ForkRules] | None = None
         self._call_env: tuple[bytes, BlockEnv] | None = None
@@ -256,12 +258,7 @@ class Node:
             NotADevChain: the node does not seal blocks by itself alone (Clique, a follower,
                 or peers connected, who would find the block's state root wrong).
         """
-        if self.clique is not None or not self.config.mine or self.network is not None:
-            raise NotADevChain(
-                "account edits are for a dev node that seals alone: this node "
-                + ("runs Clique" if self.clique is not None else "has peers or does not mine")
-                + ", whose blocks others execute and would find a state root they cannot reach"
-            )
+        self._require_sealing_alone("account edits")
 
         def edit(state: State) -> None:
             if balance is not None:
@@ -279,6 +276,37 @@ class Node:
         if self.automine and self.pool.pending():  # a queued one the edit made executable
             self._seal_soon()
         return result
+
+    def _require_sealing_alone(self, what: str) -> None:
+        """Raise NotADevChain unless this node seals its blocks alone: no Clique, mining, no
+        peers (who would execute the blocks and refuse them)."""
+        if self.clique is not None or not self.config.mine or self.network is not None:
+            raise NotADevChain(
+                f"{what} are for a dev node that seals alone: this node "
+                + ("runs Clique" if self.clique is not None else "has peers or does not mine")
+                + ", and other nodes execute its blocks"
+            )
+
+    def impersonate(self, address: bytes, enabled: bool = True) -> None:
+        """Send as `address` without its key from now on (anvil_impersonateAccount), or stop.
+
+        Raises:
+            NotADevChain: see `set_account`; peers could not recover the sender either.
+        """
+        if enabled:
+            self._require_sealing_alone("impersonated accounts")
+            self.impersonated.add(address)
+        else:
+            self.impersonated.discard(address)
+
+    def set_auto_impersonate(self, enabled: bool) -> None:
+        """Send as any account (anvil_autoImpersonateAccount)."""
+        if enabled:
+            self._require_sealing_alone("impersonated accounts")
+        self.auto_impersonate = enabled
+
+    def may_impersonate(self, address: bytes) -> bool:
+        return self.auto_impersonate or address in self.impersonated
 
     def total_difficulty(self, block_hash: bytes | None = None) -> int:
         """The total difficulty of a stored block (the head by default); 0 on a dev chain.

@@ -18,7 +18,7 @@ from evm.interpreter import address_collides, process_create, process_message
 from pyeth.errors import InvalidSignature, InvalidTransaction
 from pyeth.fees import blob_gas
 from pyeth.state import State
-from pyeth.transactions import check_type
+from pyeth.transactions import check_type, impersonated_sender
 from pyeth.transactions.authorization import recover_authority
 from pyeth.transactions.intrinsic import calldata_floor_gas, transaction_intrinsic_gas
 from pyeth.transactions.model import (
@@ -133,10 +133,18 @@ def check_transaction(
             f"insufficient funds for gas * price + value: have {balance}, "
             f"want {max_gas_fee + tx.value}"
         )
-    sender_code = state.get_code(sender)
-    if sender_code and not (rules.set_code and delegated_address(sender_code) is not None):
+    if sends_as_contract(state, tx, sender, rules):
         raise InvalidTransaction("sender is not an externally owned account (EIP-3607)")
     return price
+
+
+def sends_as_contract(state: State, tx: Transaction, sender: bytes, rules: ForkRules) -> bool:
+    """EIP-3607: a sender with code (other than a delegation from Prague on) sends nothing,
+    except as a dev node's impersonation (anvil lets a test send as a contract)."""
+    code = state.get_code(sender)
+    if not code or (rules.set_code and delegated_address(code) is not None):
+        return False
+    return impersonated_sender(tx) is None
 
 
 def apply_transaction(

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from evm.delegation import delegated_address
 from evm.forks import ForkRules
 from pyeth.chain import Chain, ChainEvent
 from pyeth.chain.forks import since
@@ -42,6 +41,7 @@ from pyeth.transactions import (
 from pyeth.transactions.blobs import BlobSidecar, verify_sidecar
 from pyeth.transactions.intrinsic import calldata_floor_gas
 from pyeth.transactions.model import SetCodeTransaction
+from pyeth.transition import sends_as_contract
 
 DEFAULT_MAX_SIZE: Final = 8192
 DEFAULT_PRICE_BUMP: Final = 10  # percent, as geth's --txpool.pricebump
@@ -312,8 +312,7 @@ class TxPool:
                 f"insufficient funds for gas * price + value: address 0x{sender.hex()} "
                 f"have {balance} want {cost}"
             )
-        code = state.get_code(sender)
-        if code and not (rules.set_code and delegated_address(code) is not None):
+        if sends_as_contract(state, tx, sender, rules):
             raise Rejected(f"sender not an eoa: address 0x{sender.hex()}")
 
     def _check_replacement(self, old: Transaction, new: Transaction) -> None:

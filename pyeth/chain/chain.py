@@ -38,6 +38,7 @@ from pyeth.errors import DecodingError, InvalidBlock, PyethError
 from pyeth.hashing import keccak256
 from pyeth.sedes import HEADER, BlockHeader, Receipt, decode, decode_receipt, encode
 from pyeth.state import State
+from pyeth.transactions import impersonated_sender, mark_impersonated
 
 BLOCKHASH_WINDOW: Final = 256
 HEADER_CACHE_SIZE: Final = 1024
@@ -196,7 +197,13 @@ class Chain:
         body = self.store.get_body(block_hash)
         if header is None or body is None:
             return None
-        return decode_body(header, body)
+        block = decode_body(header, body)
+        if self.store.any_impersonated:  # a dev node's: senders no signature gives back
+            for tx in block.transactions:
+                sender = self.store.get_impersonated(tx.hash)
+                if sender is not None:
+                    mark_impersonated(tx, sender)
+        return block
 
     def canonical_hash(self, number: int) -> bytes | None:
         """The hash of canonical block `number`, or None above the head."""
@@ -349,6 +356,10 @@ class Chain:
                 block.header_rlp or header.rlp,
             )
             store.put_body(block_hash, block.body_rlp)
+            for tx in block.transactions:
+                sender = impersonated_sender(tx)
+                if sender is not None:
+                    store.put_impersonated(tx.hash, sender)
             store.put_receipts(block_hash, encode(result.encoded_receipts()))
             candidate = Tip(block_hash, header.number, score)
             head_score: int | None = parent_score  # on the head: the usual case

@@ -62,6 +62,10 @@ _SCHEMA: Final = (
         tx_hash BLOB PRIMARY KEY, block_hash BLOB NOT NULL, position INTEGER NOT NULL)
         WITHOUT ROWID""",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
+    # Senders of the transactions a dev node sent as an account whose key it lacks
+    # (anvil_impersonateAccount): their signatures recover nothing, so this is where they are.
+    """CREATE TABLE IF NOT EXISTS impersonated (
+        tx_hash BLOB PRIMARY KEY, sender BLOB NOT NULL) WITHOUT ROWID""",
 )
 
 
@@ -105,6 +109,12 @@ class ChainStore:
         # The temporary database starts empty, so a filter of every header hash put can say
         # "not stored" without a query: a new block's lookup missed SQLite's pages at ~28 us.
         self._header_filter = None if path is not None else HashFilter(HEADER_FILTER_BITS)
+        # Whether any block holds an impersonated transaction: if none, a decoded block's
+        # transactions need no lookup.
+        self.any_impersonated = (
+            path is not None
+            and self.connection.execute("SELECT 1 FROM impersonated LIMIT 1").fetchone() is not None
+        )
         version = self.get_meta("schema")
         if version is None:
             with self.transaction():
@@ -354,6 +364,16 @@ class ChainStore:
         row = self._get("tx_index", tx_hash)
         return None if row is None else (bytes(row[0]), int(row[1]))
 
+    # --- impersonated senders (dev node) ----------------------------------------------------
+
+    def put_impersonated(self, tx_hash: bytes, sender: bytes) -> None:
+        self._put("impersonated", tx_hash, (sender,))
+        self.any_impersonated = True
+
+    def get_impersonated(self, tx_hash: bytes) -> bytes | None:
+        row = self._get("impersonated", tx_hash)
+        return None if row is None else bytes(row[0])
+
     # --- metadata (head, genesis) ---------------------------------------------------------
 
     def set_meta(self, key: str, value: bytes) -> None:
@@ -399,6 +419,7 @@ _TABLES: Final = {
     "canonical": _table("canonical", "number", "hash"),
     "tx_index": _table("tx_index", "tx_hash", "block_hash, position"),
     "meta": _table("meta", "key", "value"),
+    "impersonated": _table("impersonated", "tx_hash", "sender"),
 }
 _ABSENT: Final = object()
 

@@ -175,6 +175,30 @@ _alias("anvil_dropTransaction", "hardhat_dropTransaction")
 _alias("anvil_dropAllTransactions", "hardhat_dropAllTransactions")
 
 
+# --- impersonation ------------------------------------------------------------------------
+
+
+@METHODS.method("anvil_impersonateAccount", required("address", p.address))
+def impersonate_account(ctx: RpcContext, address: bytes) -> None:
+    """eth_sendTransaction may send as `address` from now on, without its key."""
+    ctx.node.impersonate(address)
+
+
+@METHODS.method("anvil_stopImpersonatingAccount", required("address", p.address))
+def stop_impersonating_account(ctx: RpcContext, address: bytes) -> None:
+    ctx.node.impersonate(address, enabled=False)
+
+
+@METHODS.method("anvil_autoImpersonateAccount", required("enabled", p.boolean))
+def auto_impersonate_account(ctx: RpcContext, enabled: bool) -> None:
+    ctx.node.set_auto_impersonate(enabled)
+
+
+_alias("anvil_impersonateAccount", "hardhat_impersonateAccount")
+_alias("anvil_stopImpersonatingAccount", "hardhat_stopImpersonatingAccount")
+_alias("anvil_autoImpersonateAccount", "hardhat_autoImpersonateAccount")
+
+
 # --- account edits ------------------------------------------------------------------------
 
 

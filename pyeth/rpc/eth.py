@@ -58,6 +58,7 @@ from pyeth.transactions import (
     LegacyTransaction,
     Transaction,
     encode_transaction,
+    impersonate,
     sign_transaction,
 )
 from pyeth.trie import EMPTY_TRIE_ROOT, SecureTrie
@@ -571,10 +572,14 @@ def fill_transaction(ctx: RpcContext, request: CallRequest) -> Transaction:
 def send_transaction(ctx: RpcContext, request: CallRequest) -> str:
     if request.sender == bytes(20):
         raise ServerError("from: missing")
+    node = ctx.node
+    if node.accounts.get(request.sender) is None and node.may_impersonate(request.sender):
+        tx = impersonate(fill_transaction(ctx, request), request.sender, node.chain_id)
+        return to_hex(node.submit_transaction(tx))
     key = _account_key(ctx, request.sender)
     unsigned = fill_transaction(ctx, request)
-    signed = sign_transaction(unsigned, key, ctx.node.chain_id)
-    return to_hex(ctx.node.submit_transaction(signed))
+    signed = sign_transaction(unsigned, key, node.chain_id)
+    return to_hex(node.submit_transaction(signed))
 
 
 @METHODS.method("eth_signTransaction", required("transaction", p.call_request))

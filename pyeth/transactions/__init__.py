@@ -20,6 +20,9 @@ from pyeth.transactions.model import (
     encode_transaction,
 )
 from pyeth.transactions.signing import (
+    impersonate,
+    impersonated_sender,
+    mark_impersonated,
     recover_sender,
     sign_transaction,
     signature_values,
@@ -39,7 +42,10 @@ __all__ = [
     "check_type",
     "decode_transaction",
     "encode_transaction",
+    "impersonate",
+    "impersonated_sender",
     "intrinsic_gas",
+    "mark_impersonated",
     "recover_sender",
     "sign_transaction",
     "signature_values",

@@ -53,6 +53,35 @@ def sign_transaction(unsigned: T, private_key: bytes, chain_id: int | None) -> T
     return dataclasses.replace(tx, y_parity=y_parity, r=r, s=s)
 
 
+def impersonate(unsigned: T, sender: bytes, chain_id: int) -> T:
+    """`unsigned`, for `chain_id`, with a placeholder signature and taken as sent by `sender`
+    (anvil_impersonateAccount: a dev node sending as an account whose key it lacks).
+
+    The signature is in range but recovers no such sender: r carries the address (so two
+    senders' otherwise equal transactions differ in hash), s is 1. The sender lives in the
+    object's cache, where `recover_sender` finds it; the chain stores it beside the block, since
+    nothing else can give it back, and `impersonated_sender` tells such a transaction apart.
+    """
+    r = int.from_bytes(sender, "big") | 1 << 160  # never 0, always below n
+    if isinstance(unsigned, LegacyTransaction):
+        tx: T = dataclasses.replace(unsigned, v=35 + 2 * chain_id, r=r, s=1)
+    else:
+        tx = dataclasses.replace(unsigned, chain_id=chain_id, y_parity=0, r=r, s=1)
+    mark_impersonated(tx, sender)
+    return tx
+
+
+def mark_impersonated(tx: Transaction, sender: bytes) -> None:
+    """Take `tx` as sent by `sender` whatever its signature says (a stored impersonated one)."""
+    tx._cache["sender"] = sender
+    tx._cache["impersonated"] = sender
+
+
+def impersonated_sender(tx: Transaction) -> bytes | None:
+    """The sender a dev node impersonated for `tx`, or None for a signed transaction."""
+    return tx._cache.get("impersonated")
+
+
 def signature_values(tx: Transaction) -> tuple[int, int, int]:
     """(y_parity, r, s) of `tx`, checked; raises InvalidTransaction for values no valid
     transaction carries: v not 27/28 or >= 35, y-parity not 0/1, r or s out of 1..n-1,

@@ -47,6 +47,16 @@ def topic_address(address: str) -> str:
     return "0x" + "00" * 12 + address[2:].lower()
 
 
+class OnePeer:
+    """What the p2p layer tells a node (`Node.network`) when one peer is connected."""
+
+    def peer_count(self) -> int:
+        return 1
+
+    def sync_progress(self) -> None:
+        return None
+
+
 class RpcClient:
     """JSON-RPC over an aiohttp test client: `call` returns the result and fails the test on
     an error; `error` returns the error object and fails the test on a result."""

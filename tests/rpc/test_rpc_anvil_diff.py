@@ -337,7 +337,8 @@ READ_SLOT_ZERO = "0x60005460005260206000f3"
 
 
 def test_account_edits_read_back_as_on_anvil() -> None:
-    """anvil_setBalance, anvil_setNonce, anvil_setCode and anvil_setStorageAt on both nodes
+    """anvil_setBalance, anvil_setNonce, anvil_setCode, anvil_setStorageAt and
+    anvil_impersonateAccount on both nodes
     (fresh ones: pyeth seals each edit as a block, which would shift the other tests' block
     numbers): the same answers, the same state read back, and transactions that depend on the
     edits with the same outcome. Explained: pyeth's block number moves by one per edit where
@@ -361,6 +362,8 @@ def test_account_edits_read_back_as_on_anvil() -> None:
                 rpc(url, "anvil_setNonce", "0x" + sender.address.hex(), "0x5"),
                 rpc(url, "anvil_setCode", contract, READ_SLOT_ZERO),
                 rpc(url, "anvil_setStorageAt", contract, "0x0", word),
+                rpc(url, "anvil_setBalance", contract, hex(10**18)),
+                rpc(url, "anvil_impersonateAccount", contract),
             ]
             edits = int(rpc(url, "eth_blockNumber"), 16) - start
             after = {
@@ -384,9 +387,16 @@ def test_account_edits_read_back_as_on_anvil() -> None:
             after["nonce after"] = rpc(
                 url, "eth_getTransactionCount", "0x" + sender.address.hex(), "latest"
             )
+            # Sent as the contract, whose key nobody has (and whose code EIP-3607 would refuse).
+            request = {"from": contract, "to": fresh, "value": "0x7", "gas": hex(50_000)}
+            receipt = wait_for_receipt(url, rpc(url, "eth_sendTransaction", request))
+            after["impersonated"] = {k: receipt[k] for k in ("status", "gasUsed", "from", "to")}
+            after["fresh balance"] = rpc(url, "eth_getBalance", fresh, "latest")
+            after["contract nonce"] = rpc(url, "eth_getTransactionCount", contract, "latest")
             seen.append((edits, after))
     (pyeth_edits, mine), (anvil_edits, theirs) = seen
-    assert (pyeth_edits, anvil_edits) == (4, 0)
+    assert (pyeth_edits, anvil_edits) == (5, 0)
     assert mine == theirs
-    assert mine["answers"] == [None, None, None, True] and mine["call"] == word
+    assert mine["answers"] == [None, None, None, True, None, None] and mine["call"] == word
+    assert mine["impersonated"]["status"] == "0x1" and mine["impersonated"]["from"] == contract
     assert mine["receipt"]["status"] == "0x1" and mine["nonce after"] == "0x6"

@@ -9,7 +9,7 @@ from pyeth.hashing import keccak256
 from pyeth.node import NotADevChain
 from pyeth.transactions import FeeMarketTransaction, encode_transaction, sign_transaction
 from pyeth.trie import verify_proof
-from tests.helpers.rpc import ACCOUNT0, ACCOUNT1, KEY1
+from tests.helpers.rpc import ACCOUNT0, ACCOUNT1, KEY1, OnePeer
 
 FRESH = "0x" + "00" * 18 + "be01"
 # PUSH1 0 SLOAD PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN: returns storage slot 0.
@@ -132,14 +132,7 @@ async def test_bad_params_change_nothing(rpc, method, params):
 
 
 async def test_a_node_with_peers_refuses_edits(rpc, node):
-    class Peers:
-        def peer_count(self) -> int:
-            return 1
-
-        def sync_progress(self) -> None:
-            return None
-
-    node.network = Peers()
+    node.network = OnePeer()
     error = await rpc.error("anvil_setBalance", FRESH, "0x1")
     assert error["code"] == -32000 and "peers" in error["message"]
     with pytest.raises(NotADevChain):

@@ -1,6 +1,6 @@
-"""Dev-node throughput over JSON-RPC, pyeth beside anvil in one run: ETH and ERC-20 transfers
-mined per second through eth_sendRawTransaction with automine (one connection, then 8
-concurrent senders; pre-signed; every receipt's status and the final balances checked),
+"""Dev-node throughput over JSON-RPC, pyeth beside anvil (and Hardhat) in one run: ETH and
+ERC-20 transfers mined per second through eth_sendRawTransaction with automine (one connection,
+then 8 concurrent senders; pre-signed; every receipt's status and the final balances checked),
 eth_call and eth_getBalance per second, and the node's resident memory after 10,000
 transactions and again after 5,000 more (it should stay flat).
 
@@ -8,16 +8,21 @@ transactions and again after 5,000 more (it should stay flat).
     python -m benchmarks.rpc --nodes pyeth        # pyeth only
     python -m benchmarks.rpc --anvil PATH/anvil --json results.json
     python -m benchmarks.rpc --url http://127.0.0.1:8545   # a node already running
+    python -m benchmarks.rpc --interleave --nodes pyeth,anvil,hardhat
 
 Each node is started on a free port, measured, and stopped before the next starts, with the
-same pre-signed transactions. A phase whose transactions are not all mined within
+same pre-signed transactions (`--interleave`: all started at once, each phase measured on each
+in turn). Every transfer and query-rate phase runs `--rounds` times (3), the nodes taking turns
+round by round, and the median is reported: a moment of the machine's slowness then falls on
+one round, not on a node's result. A phase whose transactions are not all mined within
 `--stall-seconds` of the last receipt counts as a stall: its rate is reported as "stall" and
 the rest of that node's run goes on with fresh nonces. The load average of the machine is
 printed with the table: on a shared machine it says how much the numbers can be trusted.
 
 Run it with `-m` from the repository root: `python benchmarks/rpc.py` would put `benchmarks/`
 on the path first, where `evm.py` hides the `evm` package. The node must have the standard
-test mnemonic's accounts funded (both do by default).
+test mnemonic's accounts funded (all three do by default). Hardhat 2.29 comes from
+`npm ci --prefix benchmarks/hardhat`.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import asyncio
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -45,6 +51,7 @@ from pyeth.transactions import FeeMarketTransaction, encode_transaction, sign_tr
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = json.loads((ROOT / "tests/rpc/contracts/Token.json").read_text())
 DEFAULT_ANVIL = ROOT / "tests/clients/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+DEFAULT_HARDHAT = ROOT / "benchmarks/hardhat"  # npm ci --prefix benchmarks/hardhat
 ACCOUNTS = derive_accounts()
 GWEI = 10**9
 SINK = bytes.fromhex("000000000000000000000000000000000000beef")
@@ -181,6 +188,7 @@ class Settings:
     after: int = 5_000  # more transactions before the second
     stall_seconds: float = 30.0
     warmup: int = 100  # untimed ETH transfers first, from the last account
+    rounds: int = 3  # each transfer and query-rate phase, the median reported
 
 
 class Bench:
@@ -191,6 +199,7 @@ class Bench:
         self.settings = settings
         self.pid = pid
         self.out: dict[str, float] = {}
+        self.samples: dict[str, list[float]] = {}
         self.notes: list[str] = []
         self.sent = 0
         self.sink_expected = 0
@@ -245,6 +254,16 @@ class Bench:
         )
         return signed(sender, self.take(sender), self.token, data, 100_000, self.chain_id)
 
+    def record(self, row: str, value: float) -> None:
+        """One round's value of `row`; the row reports the median of its rounds (a stall in
+        any round makes it a stall)."""
+        samples = self.samples.setdefault(row, [])
+        samples.append(value)
+        if any(v != v for v in samples):
+            self.out[row] = STALL
+        else:
+            self.out[row] = statistics.median(samples)
+
     async def timed(self, row: str, batches: list[list[str]], cpu_row: str = "") -> None:
         """Send `batches` (one per connection) and record transactions mined per second, and
         under `cpu_row` the node's CPU time per transaction (steadier than rates on a busy
@@ -257,13 +276,13 @@ class Bench:
                 self.clients[: len(batches)], batches, self.settings.stall_seconds
             )
         except Stall as exc:
-            self.out[row] = STALL
+            self.record(row, STALL)
             self.notes.append(f"{row}: {exc}")
             await self.refresh_nonces()
             return
-        self.out[row] = count / elapsed
+        self.record(row, count / elapsed)
         if cpu_row and cpu_before is not None and self.pid is not None:
-            self.out[cpu_row] = (cpu_seconds(self.pid) - cpu_before) / count * 1e6
+            self.record(cpu_row, (cpu_seconds(self.pid) - cpu_before) / count * 1e6)
 
     async def phases(self) -> AsyncIterator[None]:
         s = self.settings
@@ -274,29 +293,33 @@ class Bench:
         await send_all([self.main], [warmup], s.stall_seconds)
         sink_before = int(await self.main.call("eth_getBalance", sink, "latest"), 16)
         self.sink_expected = 0
-        await self.timed(
-            "ETH transfers/s, 1 connection",
-            [[self.eth(0) for _ in range(s.transfers)]],
-            "node CPU us per ETH transfer, 1 connection",
-        )
-        yield
-        await self.timed(
-            f"ETH transfers/s, {s.senders} senders",
-            [[self.eth(1 + i) for _ in range(per)] for i in range(s.senders)],
-        )
-        yield
+        for _ in range(s.rounds):
+            await self.timed(
+                "ETH transfers/s, 1 connection",
+                [[self.eth(0) for _ in range(s.transfers)]],
+                "node CPU us per ETH transfer, 1 connection",
+            )
+            yield
+        for _ in range(s.rounds):
+            await self.timed(
+                f"ETH transfers/s, {s.senders} senders",
+                [[self.eth(1 + i) for _ in range(per)] for i in range(s.senders)],
+            )
+            yield
         await self.deploy_token()
-        await self.timed(
-            "ERC-20 transfers/s, 1 connection",
-            [[self.erc20(0) for _ in range(s.transfers)]],
-            "node CPU us per ERC-20 transfer, 1 connection",
-        )
-        yield
-        await self.timed(
-            f"ERC-20 transfers/s, {s.senders} senders",
-            [[self.erc20(1 + i) for _ in range(per)] for i in range(s.senders)],
-        )
-        yield
+        for _ in range(s.rounds):
+            await self.timed(
+                "ERC-20 transfers/s, 1 connection",
+                [[self.erc20(0) for _ in range(s.transfers)]],
+                "node CPU us per ERC-20 transfer, 1 connection",
+            )
+            yield
+        for _ in range(s.rounds):
+            await self.timed(
+                f"ERC-20 transfers/s, {s.senders} senders",
+                [[self.erc20(1 + i) for _ in range(per)] for i in range(s.senders)],
+            )
+            yield
         balance_call = {
             "to": "0x" + self.token.hex(),
             "data": "0x"
@@ -307,18 +330,19 @@ class Bench:
             assert sink_after - sink_before == self.sink_expected, "ETH balance mismatch"
             tokens = int(await self.main.call("eth_call", balance_call, "latest"), 16)
             assert tokens == self.tokens_expected, "token balance mismatch"
-        for label, clients in (("1 connection", self.clients[:1]), (f"{s.senders}", self.clients)):
-            suffix = label if label == "1 connection" else f"{label} connections"
-            self.out[f"eth_call/s, {suffix}"] = await rate(
-                clients, "eth_call", [balance_call, "latest"], s.seconds
-            )
-            yield
-        for label, clients in (("1 connection", self.clients[:1]), (f"{s.senders}", self.clients)):
-            suffix = label if label == "1 connection" else f"{label} connections"
-            self.out[f"eth_getBalance/s, {suffix}"] = await rate(
-                clients, "eth_getBalance", [sink, "latest"], s.seconds
-            )
-            yield
+        for method, params in (
+            ("eth_call", [balance_call, "latest"]),
+            ("eth_getBalance", [sink, "latest"]),
+        ):
+            for label, clients in (
+                ("1 connection", self.clients[:1]),
+                (f"{s.senders} connections", self.clients),
+            ):
+                for _ in range(s.rounds):
+                    self.record(
+                        f"{method}/s, {label}", await rate(clients, method, params, s.seconds)
+                    )
+                    yield
         # Memory: up to `total` transactions, then `after` more, ETH transfers by all senders.
         for row, target in (
             (f"RSS after {s.total:,} transactions, MiB", s.total),
@@ -458,12 +482,18 @@ def main() -> int:
     parser.add_argument("--nodes", default="pyeth,anvil", help="which to run, in order")
     parser.add_argument("--url", help="measure a running node instead (one column)")
     parser.add_argument("--anvil", default=str(DEFAULT_ANVIL), help="the anvil binary")
+    parser.add_argument(
+        "--hardhat", default=str(DEFAULT_HARDHAT), help="a folder with Hardhat installed"
+    )
     parser.add_argument("--transfers", type=int, default=800, help="per transfer phase")
     parser.add_argument("--senders", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=3.0, help="per query-rate phase")
     parser.add_argument("--total", type=int, default=10_000, help="transactions before RSS")
     parser.add_argument("--after", type=int, default=5_000, help="more before RSS again")
     parser.add_argument("--stall-seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of each rate phase; the median is shown"
+    )
     parser.add_argument(
         "--interleave",
         action="store_true",
@@ -472,12 +502,25 @@ def main() -> int:
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
     settings = Settings(
-        args.transfers, args.senders, args.seconds, args.total, args.after, args.stall_seconds
+        args.transfers,
+        args.senders,
+        args.seconds,
+        args.total,
+        args.after,
+        args.stall_seconds,
+        rounds=args.rounds,
     )
+    hardhat = Path(args.hardhat)
     commands = {
         "pyeth": [sys.executable, "-m", "pyeth", "node", "--port", "{port}", "--quiet"],
         "anvil": [args.anvil, "--port", "{port}", "--silent"],
+        # Hardhat runs only from inside its project; exec keeps the measured pid its own.
+        "hardhat": [
+            *("sh", "-c", f'cd "{hardhat}" && exec node_modules/.bin/hardhat node "$@"', "sh"),
+            *("--hostname", "127.0.0.1", "--port", "{port}"),
+        ],
     }
+    os.environ.setdefault("HARDHAT_DISABLE_TELEMETRY_PROMPT", "true")
     print(f"load average before: {load_average()}, {os.cpu_count()} CPUs", file=sys.stderr)
     results: dict[str, Bench] = {}
     if args.url:
@@ -487,6 +530,9 @@ def main() -> int:
         for name in args.nodes.split(","):
             if name == "anvil" and not Path(args.anvil).exists():
                 print(f"anvil: not found at {args.anvil} (npm ci --prefix tests/clients)")
+                continue
+            if name == "hardhat" and not (hardhat / "node_modules/.bin/hardhat").exists():
+                print(f"hardhat: not found in {hardhat} (npm ci --prefix benchmarks/hardhat)")
                 continue
             names.append(name)
         if args.interleave:

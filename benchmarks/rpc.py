@@ -543,7 +543,12 @@ def main() -> int:
     print(table(results))
     if args.json:
         Path(args.json).write_text(
-            json.dumps({n: {"results": b.out, "notes": b.notes} for n, b in results.items()})
+            json.dumps(
+                {
+                    n: {"results": b.out, "rounds": b.samples, "notes": b.notes}
+                    for n, b in results.items()
+                }
+            )
         )
     return 0
 

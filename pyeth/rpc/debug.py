@@ -1,5 +1,6 @@
 """The debug_ namespace: geth-style struct-log traces of a mined transaction (re-executed on
-its block's state up to it) or of a call, through `evm.tracing.StructLogger`.
+its block's state up to it) or of a call, through `evm.tracing.StructLogger`; and the raw
+getters of execution-apis (a header, a block, a transaction, a block's receipts as bytes).
 
 Traces are bounded (`MAX_TRACE_STEPS`): a trace is for looking at, and a runaway loop must not
 take the node's memory.
@@ -7,17 +8,21 @@ take the node's memory.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 from evm.tracing import StructLogger
 from pyeth.calls import CallRequest, apply_overrides, run_call
+from pyeth.chain.blocks import Block, encode_block
 from pyeth.chain.processing import BlockExecution
+from pyeth.hexutil import to_hex
 from pyeth.rpc import params as p
 from pyeth.rpc.api import Namespace, RpcContext, optional, required
 from pyeth.rpc.errors import LIMIT_EXCEEDED, RpcError, ServerError
-from pyeth.rpc.eth import call_gas, call_setup
+from pyeth.rpc.eth import call_gas, call_setup, find_block
 from pyeth.rpc.params import LATEST, BlockRef
-from pyeth.transactions import BlobTransaction, recover_sender
+from pyeth.sedes import Receipt, encode_receipt
+from pyeth.transactions import BlobTransaction, encode_transaction, recover_sender
 from pyeth.transition import effective_gas_price
 
 METHODS = Namespace()
@@ -123,3 +128,48 @@ def trace_call(
         apply_overrides(state, p.state_overrides(overrides))
     gas = call_gas(state, env, request)
     return _trace(lambda tracer: run_call(state, env, rules, request, gas, tracer), options)
+
+
+# --- raw getters ----------------------------------------------------------------------------
+
+
+def _found_block(ctx: RpcContext, ref: BlockRef) -> Block:
+    block = find_block(ctx, ref)
+    if block is None:
+        raise ServerError("block not found")
+    return block
+
+
+@METHODS.method("debug_getRawHeader", required("block", p.block_ref))
+def get_raw_header(ctx: RpcContext, ref: BlockRef) -> str:
+    block = _found_block(ctx, ref)
+    return to_hex(block.header_rlp or block.header.rlp)
+
+
+@METHODS.method("debug_getRawBlock", required("block", p.block_ref))
+def get_raw_block(ctx: RpcContext, ref: BlockRef) -> str:
+    return to_hex(encode_block(_found_block(ctx, ref)))
+
+
+@METHODS.method("debug_getRawTransaction", required("hash", p.hash32))
+def get_raw_transaction(ctx: RpcContext, tx_hash: bytes) -> str:
+    """The transaction's EIP-2718 bytes (blobs aside), mined or pooled; "0x" if unknown, as
+    geth answers."""
+    chain = ctx.node.chain
+    location = chain.get_transaction_location(tx_hash)
+    block = None if location is None else chain.get_block(location[0])
+    if location is not None and block is not None:
+        return to_hex(encode_transaction(block.transactions[location[1]]))
+    entry = ctx.node.pool.get(tx_hash)
+    return "0x" if entry is None else to_hex(encode_transaction(entry.tx))
+
+
+@METHODS.method("debug_getRawReceipts", required("block", p.block_ref))
+def get_raw_receipts(ctx: RpcContext, ref: BlockRef) -> list[str]:
+    """The block's receipts as its receipts trie holds them (EIP-2718 typed)."""
+    if ref.is_pending:
+        receipts: Sequence[Receipt] = ctx.node.pending_block().result.receipts
+    else:
+        block = _found_block(ctx, ref)
+        receipts = ctx.node.chain.get_receipts(block.hash) or ()
+    return [to_hex(encode_receipt(receipt)) for receipt in receipts]

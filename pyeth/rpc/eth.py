@@ -92,7 +92,8 @@ def _number(ctx: RpcContext, ref: BlockRef) -> int | None:
     return ref.number if ref.number <= chain.head.number else None
 
 
-def _block(ctx: RpcContext, ref: BlockRef) -> Block | None:
+def find_block(ctx: RpcContext, ref: BlockRef) -> Block | None:
+    """The block `ref` names (the pending one included), or None."""
     chain = ctx.node.chain
     if ref.is_pending:
         return ctx.node.pending_block().block
@@ -389,7 +390,7 @@ def _list_of(value: Any, parse: Any) -> list[Any]:
     optional("hydrated", p.boolean, False),
 )
 def get_block_by_number(ctx: RpcContext, block: BlockRef, full: bool) -> dict[str, Any] | None:
-    found = _block(ctx, block)
+    found = find_block(ctx, block)
     return None if found is None else block_json(found, full)
 
 
@@ -403,7 +404,7 @@ def get_block_by_hash(ctx: RpcContext, block_hash: bytes, full: bool) -> dict[st
 
 @METHODS.method("eth_getBlockTransactionCountByNumber", required("block", p.block_number_or_tag))
 def tx_count_by_number(ctx: RpcContext, block: BlockRef) -> str | None:
-    found = _block(ctx, block)
+    found = find_block(ctx, block)
     return None if found is None else q(len(found.transactions))
 
 
@@ -415,7 +416,7 @@ def tx_count_by_hash(ctx: RpcContext, block_hash: bytes) -> str | None:
 
 @METHODS.method("eth_getUncleCountByBlockNumber", required("block", p.block_number_or_tag))
 def uncle_count_by_number(ctx: RpcContext, block: BlockRef) -> str | None:
-    found = _block(ctx, block)
+    found = find_block(ctx, block)
     return None if found is None else q(len(found.ommers))
 
 
@@ -470,7 +471,7 @@ def get_transaction_by_hash_and_index(
 def get_transaction_by_number_and_index(
     ctx: RpcContext, block: BlockRef, index: int
 ) -> dict[str, Any] | None:
-    found = _block(ctx, block)
+    found = find_block(ctx, block)
     return None if found is None else _in_block(found, index)
 
 
@@ -495,7 +496,7 @@ def get_block_receipts(ctx: RpcContext, block: BlockRef) -> list[dict[str, Any]]
         return receipts_json(
             pending_block, pending.result.receipts, ctx.node.rules_at(pending_block.header)
         )
-    found = _block(ctx, block)
+    found = find_block(ctx, block)
     if found is None:
         return None
     receipts = ctx.node.chain.get_receipts(found.hash)

@@ -1,8 +1,10 @@
 """State and chain queries: balances, nonces, blocks by tag, number and hash, eth_getProof
-checked against the state root, fees (gasPrice, feeHistory, blobBaseFee), and dev methods."""
+checked against the state root, fees (gasPrice, feeHistory, blobBaseFee), dev methods, traces
+and the raw debug getters."""
 
 import rlp
 
+from pyeth.chain.blocks import decode_block, indexed_root
 from pyeth.hashing import keccak256
 from pyeth.trie import verify_proof
 from tests.helpers.rpc import ACCOUNT0, ACCOUNT1, calldata
@@ -143,3 +145,25 @@ async def test_debug_trace_transaction(rpc):
         "debug_traceCall", {"to": token, "data": calldata("totalSupply()")}, "latest"
     )
     assert "SLOAD" in [step["op"] for step in call_trace["structLogs"]]
+
+
+async def test_debug_raw_getters_hash_to_what_the_block_says(rpc):
+    token = await rpc.deploy_token(1000)
+    receipt = await rpc.send(
+        {"from": ACCOUNT0, "to": token, "data": calldata("transfer(address,uint256)", ACCOUNT1, 1)}
+    )
+    block = await rpc.call("eth_getBlockByNumber", receipt["blockNumber"], False)
+    header = bytes.fromhex((await rpc.call("debug_getRawHeader", receipt["blockNumber"]))[2:])
+    assert "0x" + keccak256(header).hex() == block["hash"]
+    raw_block = bytes.fromhex((await rpc.call("debug_getRawBlock", "latest"))[2:])
+    decoded = decode_block(raw_block)
+    assert "0x" + decoded.hash.hex() == block["hash"] and len(decoded.transactions) == 1
+    raw_tx = await rpc.call("debug_getRawTransaction", receipt["transactionHash"])
+    assert "0x" + keccak256(bytes.fromhex(raw_tx[2:])).hex() == receipt["transactionHash"]
+    raw_receipts = await rpc.call("debug_getRawReceipts", block["hash"])
+    root = indexed_root([bytes.fromhex(r[2:]) for r in raw_receipts])
+    assert "0x" + root.hex() == block["receiptsRoot"]
+    assert await rpc.call("debug_getRawTransaction", "0x" + "00" * 32) == "0x"
+    assert await rpc.call("debug_getRawReceipts", "pending") == []
+    error = await rpc.error("debug_getRawBlock", "0x99")
+    assert error["code"] == -32000

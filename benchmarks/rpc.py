@@ -36,7 +36,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -284,41 +284,37 @@ class Bench:
         if cpu_row and cpu_before is not None and self.pid is not None:
             self.record(cpu_row, (cpu_seconds(self.pid) - cpu_before) / count * 1e6)
 
+    async def transfer_rounds(self, kind: str, make: Callable[[int], str]) -> AsyncIterator[None]:
+        """The `kind` transfers (`make(sender)` signs one): `rounds` on one connection, then
+        `rounds` by the 8 senders at once, pausing after each round."""
+        s = self.settings
+        for _ in range(s.rounds):
+            await self.timed(
+                f"{kind} transfers/s, 1 connection",
+                [[make(0) for _ in range(s.transfers)]],
+                f"node CPU us per {kind} transfer, 1 connection",
+            )
+            yield
+        per = s.transfers // s.senders
+        for _ in range(s.rounds):
+            await self.timed(
+                f"{kind} transfers/s, {s.senders} senders",
+                [[make(1 + i) for _ in range(per)] for i in range(s.senders)],
+            )
+            yield
+
     async def phases(self) -> AsyncIterator[None]:
         s = self.settings
-        per = s.transfers // s.senders
         sink = "0x" + SINK.hex()
         warmup = [self.eth(len(ACCOUNTS) - 1) for _ in range(s.warmup)]
         self.sent += len(warmup)
         await send_all([self.main], [warmup], s.stall_seconds)
         sink_before = int(await self.main.call("eth_getBalance", sink, "latest"), 16)
         self.sink_expected = 0
-        for _ in range(s.rounds):
-            await self.timed(
-                "ETH transfers/s, 1 connection",
-                [[self.eth(0) for _ in range(s.transfers)]],
-                "node CPU us per ETH transfer, 1 connection",
-            )
-            yield
-        for _ in range(s.rounds):
-            await self.timed(
-                f"ETH transfers/s, {s.senders} senders",
-                [[self.eth(1 + i) for _ in range(per)] for i in range(s.senders)],
-            )
+        async for _ in self.transfer_rounds("ETH", self.eth):
             yield
         await self.deploy_token()
-        for _ in range(s.rounds):
-            await self.timed(
-                "ERC-20 transfers/s, 1 connection",
-                [[self.erc20(0) for _ in range(s.transfers)]],
-                "node CPU us per ERC-20 transfer, 1 connection",
-            )
-            yield
-        for _ in range(s.rounds):
-            await self.timed(
-                f"ERC-20 transfers/s, {s.senders} senders",
-                [[self.erc20(1 + i) for _ in range(per)] for i in range(s.senders)],
-            )
+        async for _ in self.transfer_rounds("ERC-20", self.erc20):
             yield
         balance_call = {
             "to": "0x" + self.token.hex(),

@@ -33,11 +33,7 @@ def _uint_or_number(value: Any) -> int:
 
 def _amount(value: Any) -> int:
     """A 256-bit amount: a hex quantity, or a plain JSON number as anvil also takes."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        if not 0 <= value <= UINT256_MAX:
-            raise ValueError(f"amount {value} out of range")
-        return value
-    return p.uint256(value)
+    return p.uint_or_decimal(value, UINT256_MAX)
 
 
 def _word(value: Any) -> int:

@@ -64,13 +64,14 @@ def uint256(value: Any) -> int:
     return quantity(value, "quantity", UINT256_MAX)
 
 
-def uint_or_decimal(value: Any) -> int:
-    """A count given as a quantity or a plain JSON number (eth_feeHistory's blockCount)."""
+def uint_or_decimal(value: Any, limit: int = UINT64_MAX) -> int:
+    """A number given as a quantity or a plain JSON number (eth_feeHistory's blockCount,
+    anvil_setBalance's balance)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        if not 0 <= value <= UINT64_MAX:
-            raise ValueError(f"count {value} out of range")
+        if not 0 <= value <= limit:
+            raise ValueError(f"number {value} out of range")
         return value
-    return uint64(value)
+    return quantity(value, "quantity", limit)
 
 
 def data(value: Any) -> bytes:

@@ -13,8 +13,8 @@ as skipped.
 import argparse
 
 from pyeth.cli.fixtures import add_common_arguments, run_command
-from pyeth.testing.blocktests import LAST_BLOCK_HASH, run_file
-from pyeth.testing.results import CaseResult
+from pyeth.fixtures.blocktests import LAST_BLOCK_HASH, run_file
+from pyeth.fixtures.results import CaseResult
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from pyeth.testing.results import CaseResult
+from pyeth.fixtures.results import CaseResult
 
 # run_file(path, forks or None for all, name filter) -> (results, skipped cases by fork)
 RunFile = Callable[[Path, list[str] | None, str | None], tuple[list[Any], Counter[str]]]

@@ -11,8 +11,8 @@ as skipped.
 import argparse
 
 from pyeth.cli.fixtures import add_common_arguments, run_command
-from pyeth.testing.results import CaseResult
-from pyeth.testing.statetests import run_file
+from pyeth.fixtures.results import CaseResult
+from pyeth.fixtures.statetests import run_file
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

@@ -7,7 +7,7 @@ cases on forks before Berlin are not collected.
 
 Each case imports the fixture's genesis and blocks into a fresh in-memory chain, expects the
 blocks marked `expectException` to be rejected and the others accepted, and compares the head
-with `lastblockhash` and its state with the post state (`pyeth.testing.blocktests`). Both
+with `lastblockhash` and its state with the post state (`pyeth.fixtures.blocktests`). Both
 corpora take about 40 seconds of CPU (under a minute with `-n 2`), so all of it runs by default;
 ids are `corpus/path:case:network`.
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from pyeth.testing.blocktests import is_runnable, run_case
+from pyeth.fixtures.blocktests import is_runnable, run_case
 from tests.helpers.fixtures import EEST_FIXTURES, ETHEREUM_TESTS
 
 BLOCKCHAIN_DIR = ETHEREUM_TESTS / "BlockchainTests"

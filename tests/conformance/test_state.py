@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from evm.forks import FORKS
-from pyeth.testing.statetests import run_case
+from pyeth.fixtures.statetests import run_case
 from tests.helpers.fixtures import EEST_FIXTURES, ETHEREUM_TESTS
 
 # (corpus name, folder, forks to run)

@@ -1,1 +1,0 @@
-"""Harnesses that run Ethereum fixtures and contract bytecode against pyeth."""

@@ -27,7 +27,7 @@ from pyeth.chain.validation import (
     calc_excess_blob_gas,
 )
 from pyeth.errors import InvalidTransaction
-from pyeth.sedes import BlockHeader, Withdrawal
+from pyeth.sedes import BlockHeader, Receipt, Withdrawal
 from pyeth.state import State
 from pyeth.transactions import Transaction
 from pyeth.trie import EMPTY_TRIE_ROOT
@@ -68,72 +68,125 @@ def build_block(
     second, the gas limit to the parent's. `state` is the parent's post-state to build on,
     one the caller owns (a preview that must not take the chain's cached one); by default the
     chain's, taken out of its cache."""
-    parent_hash = chain.head_hash if parent_hash is None else parent_hash
-    parent = chain.get_header(parent_hash)
-    if parent is None:
-        raise KeyError(f"block 0x{parent_hash.hex()} is not in the database")
-    number = parent.number + 1
-    timestamp = parent.timestamp + 1 if timestamp is None else timestamp
-    rules = chain.config.rules_at(number, timestamp)
-    london, shanghai, cancun = (since(rules, fork) for fork in ("London", "Shanghai", "Cancun"))
-    header = BlockHeader(
+    builder = BlockBuilder(
+        chain,
         parent_hash=parent_hash,
-        ommers_hash=EMPTY_OMMERS_HASH,
-        coinbase=coinbase,
-        state_root=EMPTY_TRIE_ROOT,
-        transactions_root=EMPTY_TRIE_ROOT,
-        receipts_root=EMPTY_TRIE_ROOT,
-        logs_bloom=EMPTY_BLOOM,
-        difficulty=0,
-        number=number,
-        gas_limit=parent.gas_limit if gas_limit is None else gas_limit,
-        gas_used=0,
         timestamp=timestamp,
+        coinbase=coinbase,
+        gas_limit=gas_limit,
         extra_data=extra_data,
         prev_randao=prev_randao,
-        nonce=bytes(8),
-        base_fee_per_gas=calc_base_fee(parent) if london else None,
-        withdrawals_root=withdrawals_root(withdrawals) if shanghai else None,
-        blob_gas_used=0 if cancun else None,
-        excess_blob_gas=calc_excess_blob_gas(parent, rules) if cancun else None,
-        parent_beacon_block_root=parent_beacon_block_root if cancun else None,
+        withdrawals=withdrawals,
+        parent_beacon_block_root=parent_beacon_block_root,
+        state=state,
     )
-    if not since(rules, "Paris"):  # a proof-of-work header: the difficulty its parent gives
-        header = replace(
-            header, difficulty=calc_difficulty(header, parent, BOMB_DELAYS[rules.name])
-        )
-    if withdrawals and not shanghai:
-        raise ValueError(f"withdrawals given for a {rules.name} block (they came in Shanghai)")
-    # Read from the database only if a transaction runs BLOCKHASH (256 rows a block otherwise).
-    hashes = AncestorHashes(chain, parent_hash, parent.number)
-    state = chain.take_state(parent.state_root) if state is None else state
-    execution = BlockExecution(
-        state,
-        header,
-        rules,
-        chain.chain_id,
-        hashes,
-        deposit_contract=chain.config.deposit_contract,
-    )
-    included: list[Transaction] = []
     rejected: list[tuple[Transaction, str]] = []
     for tx in transactions:
         try:
-            execution.apply(tx)  # leaves the state untouched when it raises
+            builder.add(tx)  # leaves the state untouched when it raises
         except InvalidTransaction as exc:
             rejected.append((tx, str(exc)))
-            continue
-        included.append(tx)
-    result = execution.finish(withdrawals)
-    header = replace(
-        header,
-        state_root=state.state_root(),
-        transactions_root=transactions_root(included),
-        receipts_root=result.receipts_root,
-        logs_bloom=result.logs_bloom,
-        gas_used=result.gas_used,
-        blob_gas_used=result.blob_gas_used if cancun else None,
-        requests_hash=result.requests_hash,
-    )
-    block = Block(header, tuple(included), (), tuple(withdrawals) if shanghai else None)
-    return BuiltBlock(block, result, rejected, state)
+    built = builder.finish()
+    built.rejected = rejected
+    return built
+
+
+class BlockBuilder:
+    """`build_block` one transaction at a time: the header's fields are fixed on creation,
+    `add` executes a transaction at once (its receipt, or InvalidTransaction with nothing
+    changed), `finish` fills in the roots and returns the block. What eth-tester's pending
+    block needs: a transaction's failure reaches its sender, not a later sealing. Arguments
+    as `build_block`'s."""
+
+    def __init__(
+        self,
+        chain: Chain,
+        *,
+        parent_hash: bytes | None = None,
+        timestamp: int | None = None,
+        coinbase: bytes = bytes(20),
+        gas_limit: int | None = None,
+        extra_data: bytes = b"",
+        prev_randao: bytes = bytes(32),
+        withdrawals: Sequence[Withdrawal] = (),
+        parent_beacon_block_root: bytes = bytes(32),
+        state: State | None = None,
+    ) -> None:
+        parent_hash = chain.head_hash if parent_hash is None else parent_hash
+        parent = chain.get_header(parent_hash)
+        if parent is None:
+            raise KeyError(f"block 0x{parent_hash.hex()} is not in the database")
+        number = parent.number + 1
+        timestamp = parent.timestamp + 1 if timestamp is None else timestamp
+        rules = chain.config.rules_at(number, timestamp)
+        london, shanghai, cancun = (since(rules, fork) for fork in ("London", "Shanghai", "Cancun"))
+        header = BlockHeader(
+            parent_hash=parent_hash,
+            ommers_hash=EMPTY_OMMERS_HASH,
+            coinbase=coinbase,
+            state_root=EMPTY_TRIE_ROOT,
+            transactions_root=EMPTY_TRIE_ROOT,
+            receipts_root=EMPTY_TRIE_ROOT,
+            logs_bloom=EMPTY_BLOOM,
+            difficulty=0,
+            number=number,
+            gas_limit=parent.gas_limit if gas_limit is None else gas_limit,
+            gas_used=0,
+            timestamp=timestamp,
+            extra_data=extra_data,
+            prev_randao=prev_randao,
+            nonce=bytes(8),
+            base_fee_per_gas=calc_base_fee(parent) if london else None,
+            withdrawals_root=withdrawals_root(withdrawals) if shanghai else None,
+            blob_gas_used=0 if cancun else None,
+            excess_blob_gas=calc_excess_blob_gas(parent, rules) if cancun else None,
+            parent_beacon_block_root=parent_beacon_block_root if cancun else None,
+        )
+        if not since(rules, "Paris"):  # a proof-of-work header: the difficulty its parent gives
+            header = replace(
+                header, difficulty=calc_difficulty(header, parent, BOMB_DELAYS[rules.name])
+            )
+        if withdrawals and not shanghai:
+            raise ValueError(f"withdrawals given for a {rules.name} block (they came in Shanghai)")
+        # Read from the database only if a transaction runs BLOCKHASH (256 rows a block otherwise).
+        hashes = AncestorHashes(chain, parent_hash, parent.number)
+        self.state = chain.take_state(parent.state_root) if state is None else state
+        self.header = header  # the roots, gas used and bloom are filled in by `finish`
+        self.rules = rules
+        self.withdrawals = tuple(withdrawals)
+        self.included: list[Transaction] = []
+        self.execution = BlockExecution(
+            self.state,
+            header,
+            rules,
+            chain.chain_id,
+            hashes,
+            deposit_contract=chain.config.deposit_contract,
+        )
+
+    def add(self, tx: Transaction) -> Receipt:
+        """Include `tx`; its receipt.
+
+        Raises:
+            InvalidTransaction: `tx` cannot be included here; the state is untouched.
+        """
+        receipt = self.execution.apply(tx)
+        self.included.append(tx)
+        return receipt
+
+    def finish(self) -> BuiltBlock:
+        """The block with what was added; the builder is spent."""
+        result = self.execution.finish(self.withdrawals)
+        header = replace(
+            self.header,
+            state_root=self.state.state_root(),
+            transactions_root=transactions_root(self.included),
+            receipts_root=result.receipts_root,
+            logs_bloom=result.logs_bloom,
+            gas_used=result.gas_used,
+            blob_gas_used=result.blob_gas_used if self.header.blob_gas_used is not None else None,
+            requests_hash=result.requests_hash,
+        )
+        withdrawals = self.withdrawals if header.withdrawals_root is not None else None
+        block = Block(header, tuple(self.included), (), withdrawals)
+        return BuiltBlock(block, result, [], self.state)

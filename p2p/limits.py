@@ -1,16 +1,22 @@
-"""Limits and penalties: how big a message, how many peers, how many requests a second a peer
-may send, and what happens to a peer that breaks the protocol.
+"""Limits and penalties: how big a message, how many peers (in all, per IP address, inbound and
+outbound), how many requests a second a peer may send, and what happens to a peer that breaks
+the protocol.
 
 A peer that sends malformed RLP, an invalid block, data nobody asked for, a message over the
-size limit, or more requests than its allowance raises `Misbehaviour` in the session; the
-session closes with the reason and the peer's identity (node id and dialable address) is
-banned for `ban_seconds`: handshakes from it are refused and it is not dialed. A peer that is
-merely slow or unlucky (a request that times out, a full send queue) is disconnected without a
-ban. This module keeps counters and clocks; it sends nothing and decides nothing about blocks.
+size limit, or more requests than its allowance raises `Misbehaviour` in the session; so does
+a peer whose `Reputation` runs out (each transaction with a bad signature or that the pool
+refuses costs points, see the `PENALTY_*` constants; points recover with time, so an honest
+peer's occasional stale transaction never adds up). The session closes with the reason and
+the peer is banned for `ban_seconds` by what it cannot choose: its proven node id and its IP
+address (unless the address is in `exempt_networks`, loopback by default, where every local
+node shares one address). A peer that is merely slow or unlucky (a request that times out, a
+full send queue) is disconnected without a ban. This module keeps counters and clocks; it
+sends nothing and decides nothing about blocks.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -18,6 +24,9 @@ from dataclasses import dataclass
 from typing import Final
 
 MAX_BANS: Final = 4096  # remembered bans; the oldest is forgotten first
+PENALTY_BAD_SIGNATURE: Final = 25.0  # a transaction whose signature recovers no sender
+PENALTY_REJECTED_TRANSACTION: Final = 2.0  # one the pool refuses (no funds, gas, ...)
+LOOPBACK: Final = ("127.0.0.0/8", "::1/128")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +34,12 @@ class Limits:
     """The numbers a node enforces on its peers (and on itself as a client)."""
 
     max_message_size: int = 16 * 1024 * 1024  # bytes of one WebSocket message
-    max_peers: int = 25
+    max_peers: int = 25  # ordinary peers; configured peers and Clique signers come on top
+    max_peers_per_ip: int = 4  # connections from or to one IP address, either direction
+    exempt_networks: tuple[str, ...] = LOOPBACK  # no per-IP limit or IP ban in these
+    idle_seconds: float = 60.0  # an inbound peer this long without news may make room
+    reputation: float = 100.0  # penalty points that get a peer dropped and banned
+    reputation_recovery: float = 1.0  # penalty points forgiven per second
     requests_per_second: float = 50.0  # GetBlockHeaders/GetBlockBodies/GetPeers, per peer
     request_burst: int = 200
     messages_per_second: float = 500.0  # every message, per peer
@@ -39,6 +53,24 @@ class Limits:
     max_response_bytes: int = 2 * 1024 * 1024  # a soft cap on one response's size
     max_transactions: int = 1024  # per Transactions message
     heartbeat: float = 20.0  # WebSocket ping interval; a peer that misses one is gone
+
+    @property
+    def max_outbound(self) -> int:
+        """Ordinary peers we dial: a third of the slots (geth's dial ratio), at least one."""
+        return max(1, self.max_peers // 3)
+
+    @property
+    def max_inbound(self) -> int:
+        """Ordinary peers that dial us: the other slots, at least one."""
+        return max(1, self.max_peers - self.max_outbound)
+
+    def is_exempt(self, ip: str) -> bool:
+        """True if `ip` is in `exempt_networks` (per-IP limits and IP bans do not apply)."""
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(address in ipaddress.ip_network(net) for net in self.exempt_networks)
 
 
 class Misbehaviour(Exception):
@@ -68,8 +100,28 @@ class TokenBucket:
         return True
 
 
+class Reputation:
+    """Penalty points of one peer, forgiven at `recovery` a second; `threshold` is too many."""
+
+    def __init__(
+        self, threshold: float, recovery: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.threshold = threshold
+        self.recovery = recovery
+        self.clock = clock
+        self.points = 0.0
+        self.updated = clock()
+
+    def penalize(self, points: float) -> bool:
+        """Add `points`; True if the peer is now past the threshold."""
+        now = self.clock()
+        self.points = max(0.0, self.points - (now - self.updated) * self.recovery) + points
+        self.updated = now
+        return self.points >= self.threshold
+
+
 class BanList:
-    """Peer identities (node ids, addresses) refused until a deadline."""
+    """Peer identities (proven node ids, IP addresses) refused until a deadline."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock

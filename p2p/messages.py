@@ -4,7 +4,7 @@ WebSocket binary message is one code byte followed by the RLP of the message's f
 | code | message | fields |
 | --- | --- | --- |
 | 0x00 | Status | version, network id, chain id, total difficulty, head hash, head number, |
-| | | genesis hash, node id (16 bytes), listen port |
+| | | genesis hash, public key (64 bytes), nonce (32 bytes), listen port |
 | 0x01 | NewBlockHashes | [[hash, number], ...] |
 | 0x02 | Transactions | [tx, ...], each the transaction's wire bytes as a byte string |
 | 0x03 | GetBlockHeaders | request id, [origin (hash or number), amount, skip, reverse] |
@@ -15,6 +15,10 @@ WebSocket binary message is one code byte followed by the RLP of the message's f
 | 0x08 | GetPeers | request id |
 | 0x09 | Peers | request id, [url, ...] |
 | 0x0a | Disconnect | reason (text), sent before the sender closes the WebSocket |
+| 0x0b | Auth | node signature (65 bytes), Clique signer signature (65 bytes or empty) |
+
+The handshake is Status both ways, then Auth from the dialer, then Auth from the listener
+(p2p.identity says what the signatures cover).
 
 Decoding is strict and total: any byte string either decodes into one of these dataclasses or
 raises `MalformedMessage` saying what was wrong; nothing else escapes. Lists are bounded here
@@ -35,7 +39,7 @@ from pyeth.errors import DecodingError
 from pyeth.hashing import keccak256
 from pyeth.sedes import HEADER, BlockHeader, decode, encode
 
-PROTOCOL_VERSION: Final = 1
+PROTOCOL_VERSION: Final = 2  # 2: node keys (public key and nonce in Status, then Auth)
 MAX_ITEMS: Final = 1024  # entries in one list of any message (headers, hashes, txs, peers)
 MAX_URL_LENGTH: Final = 256
 
@@ -50,6 +54,7 @@ NEW_BLOCK: Final = 0x07
 GET_PEERS: Final = 0x08
 PEERS: Final = 0x09
 DISCONNECT: Final = 0x0A
+AUTH: Final = 0x0B
 MAX_REASON_LENGTH: Final = 256
 
 
@@ -68,8 +73,14 @@ class Status:
     head_hash: bytes
     head_number: int
     genesis_hash: bytes
-    node_id: bytes  # random per process: tells apart peers on one host, and us from them
+    public_key: bytes  # the sender's node key (64 bytes); its id is keccak256 of it
+    nonce: bytes  # 32 fresh random bytes for this connection, signed by the other side
     listen_port: int  # where the sender accepts peers (0: it does not)
+
+    @property
+    def node_id(self) -> bytes:
+        """The node id the sender claims (proven only by its Auth)."""
+        return keccak256(self.public_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +164,15 @@ class Peers:
 
 
 @dataclass(frozen=True, slots=True)
+class Auth:
+    """Proof that the sender holds the key of the public key in its Status (and, optionally,
+    a Clique signer key): signatures over this connection's nonces."""
+
+    signature: bytes
+    signer_signature: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
 class Disconnect:
     """Why the sender is about to close the connection."""
 
@@ -171,6 +191,7 @@ Message = (
     | GetPeers
     | Peers
     | Disconnect
+    | Auth
 )
 Request = GetBlockHeaders | GetBlockBodies | GetPeers
 Response = BlockHeaders | BlockBodies | Peers
@@ -222,7 +243,8 @@ def _item(message: Message) -> tuple[int, Any]:
                 message.head_hash,
                 _uint(message.head_number),
                 message.genesis_hash,
-                message.node_id,
+                message.public_key,
+                message.nonce,
                 _uint(message.listen_port),
             ]
         case NewBlockHashes():
@@ -242,6 +264,8 @@ def _item(message: Message) -> tuple[int, Any]:
             return PEERS, [_uint(message.request_id), urls]
         case Disconnect():
             return DISCONNECT, [message.reason.encode()[:MAX_REASON_LENGTH]]
+        case Auth():
+            return AUTH, [message.signature, message.signer_signature]
     raise TypeError(f"not a message: {type(message).__name__}")
 
 
@@ -305,7 +329,7 @@ def _bytes(item: Any, what: str, length: int | None = None) -> bytes:
 
 
 def _status(item: Any) -> Status:
-    fields = _list(item, "status", 9)
+    fields = _list(item, "status", 10)
     return Status(
         version=_int(fields[0], "version", 8),
         network_id=_int(fields[1], "network id", 8),
@@ -314,8 +338,9 @@ def _status(item: Any) -> Status:
         head_hash=_bytes(fields[4], "head hash", 32),
         head_number=_int(fields[5], "head number", 8),
         genesis_hash=_bytes(fields[6], "genesis hash", 32),
-        node_id=_bytes(fields[7], "node id", 16),
-        listen_port=_int(fields[8], "listen port", 2),
+        public_key=_bytes(fields[7], "public key", 64),
+        nonce=_bytes(fields[8], "nonce", 32),
+        listen_port=_int(fields[9], "listen port", 2),
     )
 
 
@@ -413,6 +438,15 @@ def _disconnect(item: Any) -> Disconnect:
     return Disconnect(raw.decode("utf-8", errors="replace"))
 
 
+def _auth(item: Any) -> Auth:
+    fields = _list(item, "auth", 2)
+    signature = _bytes(fields[0], "signature", 65)
+    signer_signature = _bytes(fields[1], "signer signature")
+    if len(signer_signature) not in (0, 65):
+        raise MalformedMessage("signer signature: expected 65 bytes or none")
+    return Auth(signature, signer_signature)
+
+
 _DECODERS: Final[dict[int, Callable[[Any], Message]]] = {
     STATUS: _status,
     NEW_BLOCK_HASHES: _new_block_hashes,
@@ -425,6 +459,7 @@ _DECODERS: Final[dict[int, Callable[[Any], Message]]] = {
     GET_PEERS: _get_peers,
     PEERS: _peers,
     DISCONNECT: _disconnect,
+    AUTH: _auth,
 }
 _NAMES: Final = {
     STATUS: "Status",
@@ -438,6 +473,7 @@ _NAMES: Final = {
     GET_PEERS: "GetPeers",
     PEERS: "Peers",
     DISCONNECT: "Disconnect",
+    AUTH: "Auth",
 }
 
 

@@ -1,11 +1,19 @@
 """The network of one node: an aiohttp application accepting peers at `ws://host:port/p2p`,
 dialing `--bootnodes` and the addresses peers tell of, and wiring each session to the node.
 
-`Network` holds the peers (by node id, at most `max_peers`, one connection each), the bans, the
-addresses to dial, the syncer and the gossip: new heads and pending transactions from the node
-go to the peers that lack them; blocks and transactions from peers go to the node through its
-narrow interface (`import_block`, `submit_transaction`); requests for headers, bodies and peers
-are answered from the chain's read methods. `init` is the application factory (background
+`Network` holds the node key (its id is the node's; see p2p.identity), the peers (by proven
+node id, one connection each), the bans, the addresses to dial, the syncer and the gossip.
+Admission, after the handshake proved the peer's id: banned ids and IP addresses are refused;
+at most `max_peers_per_ip` connections per address (loopback exempt by default); ordinary
+peers get `max_outbound` dialed and `max_inbound` accepted slots, kept apart so that peers that
+dial us cannot take the slots we dial with; configured peers (bootnodes) and proven Clique
+signers are admitted on top of them, so a crowd of idle peers cannot keep them out; and when
+the inbound slots are full, an inbound peer that has told us nothing new for `idle_seconds`
+makes room for the newcomer. The rest of the traffic: new heads and pending transactions from
+the node go to the peers that lack them; blocks and transactions from peers go to the node
+through its narrow interface (`import_block`, `submit_transaction`; a peer's bad transactions
+cost it reputation, see p2p.limits); requests for headers, bodies and peers are answered from
+the chain's read methods. `init` is the application factory (background
 tasks in one `cleanup_ctx`, sessions closed on shutdown); `start` runs it on a port and returns
 once it listens. Work per message is bounded (one block, a bounded batch of transactions, a
 bounded response), so no peer can stall the event loop; nothing here writes to the database.
@@ -15,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import random
@@ -29,7 +38,14 @@ from aiohttp import web
 from yarl import URL
 
 from p2p.gossip import MAX_SEEN, BoundedSet, block_recipients, transaction_recipients
-from p2p.limits import BanList, Limits, Misbehaviour
+from p2p.identity import NODE_ID_SIZE, NODE_KEY_FILE, NodeKey, load_or_create_node_key
+from p2p.limits import (
+    PENALTY_BAD_SIGNATURE,
+    PENALTY_REJECTED_TRANSACTION,
+    BanList,
+    Limits,
+    Misbehaviour,
+)
 from p2p.messages import (
     PROTOCOL_VERSION,
     BlockBodies,
@@ -49,18 +65,23 @@ from p2p.messages import (
 )
 from p2p.session import (
     CLOSE_REFUSED,
+    Handshake,
     HandshakeError,
     Peer,
     RequestFailed,
     WebSocket,
     close_with_reason,
-    exchange_status,
+    handshake,
+    pin,
 )
 from p2p.sync import HEADER_BATCH, Syncer
 from pyeth.chain import Block, ChainEvent
 from pyeth.errors import DecodingError, InvalidBlock, InvalidTransaction
 from pyeth.hashing import keccak256
 from pyeth.node import Node
+from pyeth.transactions import decode_transaction
+from pyeth.transactions.blobs import is_pooled_form
+from pyeth.transactions.signing import recover_sender
 from pyeth.txpool import PooledTransaction
 
 P2P_PATH: Final = "/p2p"
@@ -69,6 +90,15 @@ MAX_DIALS: Final = 8  # dials in flight
 MAX_FETCHES: Final = 16  # announced blocks being fetched at once
 MAX_SHARED_PEERS: Final = 32  # addresses given in one Peers answer
 MAX_RETRY_DELAY: Final = 30.0
+# Pool refusals that honest gossip runs into (a race with a block, a fee that moved, a full
+# pool): not held against the peer. The pool words its refusals as geth does, for clients.
+HARMLESS_REJECTIONS: Final = (
+    "already known",
+    "nonce too low",
+    "replacement transaction underpriced",
+    "transaction underpriced",
+    "max fee per gas less than block base fee",
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,25 +112,63 @@ class P2PSettings:
     bootnodes: tuple[str, ...] = ()
     network_id: int | None = None  # the chain id when None
     limits: Limits = field(default_factory=Limits)
+    node_key: NodeKey | None = None  # None: <datadir>/nodekey, or a fresh one in memory
     dial_interval: float = 1.0
     peer_exchange_interval: float = 30.0
     sync_batch: int = HEADER_BATCH  # headers per request while syncing
 
 
 def parse_url(text: str) -> str:
-    """A peer address in canonical form, ws://host:port/p2p.
+    """A peer URL in canonical form: ws://host:port/p2p, or ws://ID@host:port/p2p with the
+    node id (64 hex digits) the peer must prove.
 
     Raises:
-        ValueError: not a ws:// URL with a host and port.
+        ValueError: not a ws:// URL with a host and port, or an id that is not 64 hex digits.
+    """
+    address, node_id = split_url(text)
+    return address if node_id is None else pin(address, node_id)
+
+
+def split_url(text: str) -> tuple[str, bytes | None]:
+    """A peer URL's address (ws://host:port/p2p) and its pinned node id, if any.
+
+    Raises:
+        ValueError: as `parse_url`.
     """
     try:
         url = URL(text.strip())
     except (ValueError, TypeError) as exc:
         raise ValueError(f"invalid peer address {text!r}: {exc}") from None
     if url.scheme != "ws" or not url.host or url.explicit_port is None:
-        raise ValueError(f"invalid peer address {text!r}: expected ws://HOST:PORT/p2p")
+        raise ValueError(
+            f"invalid peer address {text!r}: expected ws://HOST:PORT/p2p or "
+            "ws://NODE_ID@HOST:PORT/p2p"
+        )
+    if url.password is not None:
+        raise ValueError(f"invalid peer address {text!r}: expected ws://NODE_ID@HOST:PORT/p2p")
+    node_id = None
+    if url.raw_user:
+        try:
+            node_id = bytes.fromhex(url.raw_user)
+        except ValueError:
+            node_id = None
+        if node_id is None or len(node_id) != NODE_ID_SIZE:
+            raise ValueError(
+                f"invalid peer address {text!r}: the node id before '@' must be "
+                f"{2 * NODE_ID_SIZE} hex digits (as the node prints it at start)"
+            )
     host = f"[{url.host}]" if ":" in url.host else url.host
-    return f"ws://{host}:{url.explicit_port}{url.path if url.path != '/' else P2P_PATH}"
+    path = url.path if url.path not in ("", "/") else P2P_PATH
+    return f"ws://{host}:{url.explicit_port}{path}", node_id
+
+
+def _ip_of(address: str) -> str | None:
+    """The IP literal of an address's host, or None for a host name."""
+    host = URL(address).host or ""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
 
 
 class Network:
@@ -110,14 +178,19 @@ class Network:
         self.node = node
         self.settings = settings or P2PSettings()
         self.limits = self.settings.limits
-        self.node_id = os.urandom(16)
+        self.key = self.settings.node_key or _default_node_key(node)
+        self.node_id = self.key.node_id
         self.network_id = self.settings.network_id or node.chain_id
         self.listen_port = self.settings.port
         self.listening = asyncio.Event()
         self.peers: dict[bytes, Peer] = {}
         self.bans = BanList()
         self.bootnodes = tuple(parse_url(url) for url in self.settings.bootnodes)
-        self.candidates: OrderedDict[str, None] = OrderedDict.fromkeys(self.bootnodes)
+        # Configured peers by address, with the id the operator pinned (None: not pinned).
+        self.configured: dict[str, bytes | None] = dict(map(split_url, self.bootnodes))
+        # Ids of configured peers: pinned, or proven when we dialed their address.
+        self.configured_ids = {i for i in self.configured.values() if i is not None}
+        self.candidates: OrderedDict[str, None] = OrderedDict.fromkeys(self.configured)
         self.seen_blocks = BoundedSet(MAX_SEEN)
         self.seen_transactions = BoundedSet(MAX_SEEN)
         self.syncer = Syncer(
@@ -132,12 +205,14 @@ class Network:
         self._tasks: set[asyncio.Task[None]] = set()
         self._fetching: set[bytes] = set()
         self._handshakes = 0
+        self._handshakes_from: dict[str, int] = {}  # inbound handshakes by IP
         self._client: aiohttp.ClientSession | None = None
         self._unsubscribe: list[Callable[[], None]] = []
 
     # --- identity ---------------------------------------------------------------------------
 
     def status(self) -> Status:
+        """Our Status for one connection (with a fresh nonce)."""
         chain = self.node.chain
         return Status(
             version=PROTOCOL_VERSION,
@@ -147,15 +222,23 @@ class Network:
             head_hash=chain.head_hash,
             head_number=chain.head.number,
             genesis_hash=chain.genesis_hash,
-            node_id=self.node_id,
+            public_key=self.key.public_key,
+            nonce=os.urandom(32),
             listen_port=self.listen_port,
         )
 
     @property
-    def url(self) -> str:
-        """Our own address, as peers dial it."""
+    def address(self) -> str:
+        """Our own address, as peers dial it (ws://host:port/p2p)."""
         host = self.settings.host if self.settings.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host
         return f"ws://{host}:{self.listen_port}{P2P_PATH}"
+
+    @property
+    def url(self) -> str:
+        """Our own URL with our node id pinned (ws://ID@host:port/p2p): give it to others as
+        a bootnode so that they refuse anyone else at that address."""
+        return pin(self.address, self.node_id)
 
     def peer_count(self) -> int:
         return len(self.peers)
@@ -215,62 +298,97 @@ class Network:
 
     async def accept(self, request: web.Request) -> web.StreamResponse:
         """The /p2p handler: one inbound session."""
+        remote = request.remote or "?"
         if self._handshakes >= max(16, 2 * self.limits.max_peers):
             # Connections that never say hello must not pile up: refuse before upgrading.
             return web.Response(status=503, text="too many handshakes in progress")
+        exempt = self.limits.is_exempt(remote)
+        if not exempt and self.bans.is_banned(remote):
+            return web.Response(status=403, text="banned")
+        if not exempt and self._handshakes_from.get(remote, 0) >= self.limits.max_peers_per_ip:
+            return web.Response(status=503, text="too many handshakes from this address")
         ws = web.WebSocketResponse(
             max_msg_size=self.limits.max_message_size,
             compress=False,
             heartbeat=self.limits.heartbeat,
         )
         await ws.prepare(request)
-        await self._session(ws, request.remote or "?", None)
+        await self._session(ws, remote, None)
         return ws
 
-    async def dial(self, url: str) -> bool:
-        """Connect to `url` and run the session there until it ends; False if it failed."""
+    async def dial(self, address: str, expected_id: bytes | None = None) -> bool:
+        """Connect to `address` (ws://host:port/p2p) and run the session there until it ends;
+        False if it failed. With `expected_id`, any other node there is refused."""
         assert self._client is not None
         try:
             ws = await self._client.ws_connect(
-                url,
+                address,
                 max_msg_size=self.limits.max_message_size,
                 compress=0,
                 heartbeat=self.limits.heartbeat,
                 timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
             )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            log.debug("dial %s failed: %s", url, exc)
+            log.debug("dial %s failed: %s", address, exc)
             return False
-        host = URL(url).host or "?"
-        return await self._session(ws, host, url)
+        peername = ws.get_extra_info("peername")
+        remote = str(peername[0]) if peername else URL(address).host or "?"
+        return await self._session(ws, remote, address, expected_id)
 
-    async def _session(self, ws: WebSocket, remote: str, url: str | None) -> bool:
+    async def _session(
+        self, ws: WebSocket, remote: str, address: str | None, expected_id: bytes | None = None
+    ) -> bool:
         """Handshake, admit, run, and clean up one connection; True if it got to run."""
+        where = address or remote
         self._handshakes += 1
+        if address is None:
+            self._handshakes_from[remote] = self._handshakes_from.get(remote, 0) + 1
         try:
-            status = await exchange_status(ws, self.status(), self.limits.handshake_timeout)
+            hello = await handshake(
+                ws,
+                self.status(),
+                self.key,
+                dialer=address is not None,
+                timeout=self.limits.handshake_timeout,
+                expected_id=expected_id,
+                signer_key=self._signer_key(),
+            )
         except HandshakeError as exc:
-            log.info("%s: handshake failed: %s", url or remote, exc)
-            if url is not None and str(exc).startswith(("network id", "chain id", "genesis")):
-                self._forget(url)  # another chain: never worth dialing again
+            if exc.kind == "pin":
+                log.warning("%s: refused: %s (the URL pins another node)", where, exc)
+            else:
+                log.info("%s: handshake failed: %s", where, exc)
+            if address is not None and exc.kind == "mismatch":
+                self._forget(address)  # another chain: never worth dialing again
+            elif address is not None and exc.kind == "self":
+                self._own_urls.add(address)
             return False
         finally:
             self._handshakes -= 1
-        refusal = self._refusal(status, url)
+            if address is None:
+                left = self._handshakes_from.pop(remote, 1) - 1
+                if left:
+                    self._handshakes_from[remote] = left
+        if address is not None and address in self.configured:
+            self.configured_ids.add(hello.node_id)  # proven at a configured address
+        reserved = self._reserved(hello, address)
+        refusal, room_from = self._admission(hello, remote, address, reserved)
         if refusal is not None:
-            if refusal == "connected to ourselves" and url is not None:
-                self._own_urls.add(url)
             await close_with_reason(ws, CLOSE_REFUSED, refusal)
-            log.debug("%s: refused: %s", url or remote, refusal)
+            log.debug("%s: refused: %s", where, refusal)
             return False
-        peer = Peer(ws, status, remote, url, self.limits)
+        if room_from is not None:
+            log.info("%r makes room: idle the longest", room_from)
+            room_from.disconnect(CLOSE_REFUSED, "making room: no news from you for a while")
+            del self.peers[room_from.node_id]
+        peer = Peer(ws, hello, remote, address, self.limits, reserved)
         old = self.peers.get(peer.node_id)
         if old is not None:
-            old.disconnect(CLOSE_REFUSED, "duplicate connection")
+            old.disconnect(CLOSE_REFUSED, "replaced by a newer connection from the same node")
         self.peers[peer.node_id] = peer
-        if peer.dial_url is not None:
-            self._remember(peer.dial_url)
-            self._retry.pop(peer.dial_url, None)
+        if peer.dial_address is not None:
+            self._remember(peer.dial_address)
+            self._retry.pop(peer.dial_address, None)
         log.info("peer connected: %r (%d peers)", peer, len(self.peers))
         self.syncer.notify()
         self._spawn(self._ask_peers(peer))
@@ -284,33 +402,68 @@ class Network:
             log.info("peer gone: %r: %s (%d peers)", peer, peer.disconnect_reason, len(self.peers))
         return True
 
-    def _refusal(self, status: Status, url: str | None) -> str | None:
-        """Why a peer that passed the handshake may not stay, or None."""
-        if status.node_id == self.node_id:
-            return "connected to ourselves"
-        if self.bans.is_banned(status.node_id.hex()) or (
-            url is not None and self.bans.is_banned(url)
-        ):
-            return "banned"
-        old = self.peers.get(status.node_id)
+    def _signer_key(self) -> bytes | None:
+        """The Clique signer key we prove to peers (they keep room for signers)."""
+        return self.node.config.signer_key if self.node.clique is not None else None
+
+    def _reserved(self, hello: Handshake, address: str | None) -> bool:
+        """A configured peer or a proven Clique signer: admitted outside the ordinary slots."""
+        if address is not None and address in self.configured:
+            return True
+        if hello.node_id in self.configured_ids:
+            return True
+        clique = self.node.clique
+        if hello.signer is None or clique is None:
+            return False
+        return hello.signer in clique.signers(self.node.chain.head_hash)
+
+    def _admission(
+        self, hello: Handshake, remote: str, address: str | None, reserved: bool
+    ) -> tuple[str | None, Peer | None]:
+        """Why a proven peer may not stay (None if it may), and the idle peer that must make
+        room for it (if one must)."""
+        node_id = hello.node_id
+        exempt = self.limits.is_exempt(remote)
+        if self.bans.is_banned(node_id.hex()) or (not exempt and self.bans.is_banned(remote)):
+            return "banned", None
+        old = self.peers.get(node_id)
         if old is not None:
+            if old.inbound == (address is None):
+                return None, None  # it connected again the same way: the old one is stale
             # Both ends dialed at once: keep the connection dialed by the lower node id, as
             # the other end decides the same way.
-            new_dialer = self.node_id if url is not None else status.node_id
-            old_dialer = self.node_id if old.url is not None else status.node_id
-            if new_dialer == old_dialer or new_dialer > old_dialer:
-                return "already connected"
-            return None
-        if len(self.peers) >= self.limits.max_peers:
-            return "too many peers"
-        return None
+            new_dialer = self.node_id if address is not None else node_id
+            old_dialer = self.node_id if not old.inbound else node_id
+            if new_dialer > old_dialer:
+                return "already connected", None
+            return None, None
+        if not exempt:
+            same_ip = sum(1 for peer in self.peers.values() if peer.remote == remote)
+            if same_ip >= self.limits.max_peers_per_ip:
+                return f"too many peers from {remote}", None
+        if reserved:
+            return None, None
+        ordinary = [peer for peer in self.peers.values() if not peer.reserved]
+        if address is not None:
+            outbound = sum(1 for peer in ordinary if not peer.inbound)
+            return (
+                ("too many peers", None) if outbound >= self.limits.max_outbound else (None, None)
+            )
+        inbound = [peer for peer in ordinary if peer.inbound]
+        if len(inbound) < self.limits.max_inbound:
+            return None, None
+        idlest = min(inbound, key=lambda peer: peer.last_useful)
+        if time.monotonic() - idlest.last_useful >= self.limits.idle_seconds:
+            return None, idlest
+        return "too many peers", None
 
     def ban(self, peer: Peer, reason: str) -> None:
-        """Refuse `peer` (by node id and address) for the ban period."""
+        """Refuse `peer` for the ban period by what it cannot choose: its proven node id and
+        its IP address (unless exempt, as loopback is by default)."""
         seconds = self.limits.ban_seconds
         self.bans.ban(peer.node_id.hex(), seconds)
-        if peer.dial_url is not None:
-            self.bans.ban(peer.dial_url, seconds)
+        if not self.limits.is_exempt(peer.remote):
+            self.bans.ban(peer.remote, seconds)
         log.warning("banned %r for %.0fs: %s", peer, seconds, reason)
 
     # --- dialing and peer exchange ----------------------------------------------------------
@@ -322,44 +475,56 @@ class Network:
         self.candidates[url] = None
         while len(self.candidates) > MAX_CANDIDATES:
             oldest = next(iter(self.candidates))
-            if oldest in self.bootnodes:
+            if oldest in self.configured:
                 self.candidates.move_to_end(oldest)
                 continue
             del self.candidates[oldest]
 
     def _forget(self, url: str) -> None:
-        if url not in self.bootnodes:
+        if url not in self.configured:
             self.candidates.pop(url, None)
 
     def _dialable(self, now: float) -> list[str]:
-        connected = {peer.dial_url for peer in self.peers.values()}
+        """Addresses worth dialing now: configured ones first."""
+        connected = {peer.dial_address for peer in self.peers.values()}
+        connected_ids = set(self.peers)
         out = []
         for url in self.candidates:
             if url in connected or url in self._dialing or url in self._own_urls:
                 continue
-            if url == self.url or self.bans.is_banned(url):
+            if url == self.address or self.configured.get(url) in connected_ids:
+                continue
+            ip = _ip_of(url)
+            if ip is not None and not self.limits.is_exempt(ip) and self.bans.is_banned(ip):
+                continue
+            pinned = self.configured.get(url)
+            if pinned is not None and self.bans.is_banned(pinned.hex()):
                 continue
             retry = self._retry.get(url)
             if retry is not None and retry[0] > now:
                 continue
             out.append(url)
+        out.sort(key=lambda url: url not in self.configured)
         return out
 
     async def _dial_loop(self) -> None:
         await self.listening.wait()
         while True:
-            room = self.limits.max_peers - len(self.peers) - len(self._dialing)
-            if room > 0:
-                urls = self._dialable(time.monotonic())
-                random.shuffle(urls)
-                for url in urls[: min(room, MAX_DIALS - len(self._dialing))]:
-                    self._dialing.add(url)
-                    self._spawn(self._dial_once(url))
+            outbound = sum(1 for p in self.peers.values() if not p.inbound and not p.reserved)
+            room = self.limits.max_outbound - outbound - len(self._dialing)
+            urls = self._dialable(time.monotonic())
+            configured = [url for url in urls if url in self.configured]
+            others = [url for url in urls if url not in self.configured]
+            random.shuffle(others)
+            chosen = configured + others[: max(0, room)]
+            for url in chosen[: max(0, MAX_DIALS - len(self._dialing))]:
+                self._dialing.add(url)
+                self._spawn(self._dial_once(url))
             await asyncio.sleep(self.settings.dial_interval)
 
     async def _dial_once(self, url: str) -> None:
         try:
-            if not await self.dial(url):
+            if not await self.dial(url, self.configured.get(url)):
                 _, delay = self._retry.get(url, (0.0, self.settings.dial_interval))
                 self._retry[url] = (time.monotonic() + delay, min(delay * 2, MAX_RETRY_DELAY))
         finally:
@@ -372,9 +537,11 @@ class Network:
             return
         for text in answer.urls:
             with contextlib.suppress(ValueError):
-                url = parse_url(text)
-                if url != self.url and url not in self._own_urls:
-                    self._remember(url)
+                # Learned addresses are dialed unpinned: the peer there proves whatever id it
+                # has; only the operator's pins (bootnodes) refuse a node.
+                address, _ = split_url(text)
+                if address != self.address and address not in self._own_urls:
+                    self._remember(address)
 
     async def _exchange_loop(self) -> None:
         while True:
@@ -438,6 +605,7 @@ class Network:
             if str(exc).startswith("future block"):
                 return  # a clock ahead of ours is no crime; it comes again with the next one
             raise Misbehaviour(f"invalid block {block.number}: {exc}") from None
+        peer.useful()
         if peer.head_hash == block_hash:
             peer.total_difficulty = self.node.total_difficulty(block_hash)
 
@@ -462,6 +630,15 @@ class Network:
             self._fetching.discard(block_hash)
 
     async def _take_transactions(self, peer: Peer, transactions: tuple[bytes, ...]) -> None:
+        """Transactions from `peer` for the pool. Each signature is checked once, here (the
+        pool reuses the recovered sender); one that recovers no sender, or one the pool
+        refuses for a reason honest gossip does not run into, costs the peer reputation, so
+        a flood of garbage gets it dropped after a few dozen.
+
+        Raises:
+            Misbehaviour: too many transactions in one message, a malformed one, or the peer's
+                reputation ran out.
+        """
         if len(transactions) > self.limits.max_transactions:
             raise Misbehaviour(
                 f"{len(transactions)} transactions in one message, "
@@ -473,13 +650,25 @@ class Network:
             if not self.seen_transactions.add(tx_hash) or tx_hash in self.node.pool:
                 continue
             try:
-                self.node.submit_transaction(raw)
+                if is_pooled_form(raw):  # a blob transaction with its blobs: the pool decodes
+                    self.node.submit_transaction(raw)
+                else:
+                    tx = decode_transaction(raw)
+                    try:
+                        recover_sender(tx)  # cached on `tx`: the pool does not recover again
+                    except InvalidTransaction as exc:
+                        peer.penalize(PENALTY_BAD_SIGNATURE, f"bad transaction signature: {exc}")
+                        continue
+                    self.node.submit_transaction(tx)
             except DecodingError as exc:
                 raise Misbehaviour(f"malformed transaction: {exc}") from None
-            except InvalidTransaction:
-                continue  # known, underpriced, nonce used...: normal in gossip
+            except InvalidTransaction as exc:
+                if not str(exc).startswith(HARMLESS_REJECTIONS):
+                    peer.penalize(PENALTY_REJECTED_TRANSACTION, f"transaction refused: {exc}")
+                continue
             except InvalidBlock:
                 continue  # automine could not seal it; the pool keeps or drops it
+            peer.useful()
             # One transaction (and under automine its block) at a time, then the event loop.
             await asyncio.sleep(0)
 
@@ -545,6 +734,9 @@ class Network:
     # --- events from the node ---------------------------------------------------------------
 
     def _on_head(self, event: ChainEvent) -> None:
+        for item in event.added:  # mined ones are no news when a late peer relays them
+            for tx_hash in item.block.transaction_hashes:
+                self.seen_transactions.add(tx_hash)
         if self.syncer.syncing:
             return  # peers hear of the head when the sync ends (announce_head)
         for item in event.added:
@@ -575,6 +767,19 @@ class Network:
         self.seen_transactions.add(entry.hash)
         for peer in transaction_recipients(list(self.peers.values()), entry.hash):
             peer.send(Transactions((entry.raw,)))
+
+
+def _default_node_key(node: Node) -> NodeKey:
+    """The node key in `<datadir>/nodekey` (made there on first start), or a fresh one for a
+    node without a datadir.
+
+    Raises:
+        NodeKeyError: the file holds no valid key or cannot be written.
+    """
+    datadir = node.config.datadir
+    if datadir is None:
+        return NodeKey.generate()
+    return load_or_create_node_key(datadir / NODE_KEY_FILE)
 
 
 # THE APPLICATION

@@ -2,8 +2,13 @@
 (`async for msg in ws` inside try/finally), a writer task draining a bounded send queue, and
 requests matched to responses by id with a timeout.
 
-The handshake checks protocol version, network id, chain id and genesis hash; a mismatch sends
-a Disconnect naming it and closes. After it, every message is decoded (strictly), counted
+The handshake: both sides send their Status (protocol version, network id, chain id, genesis
+hash, and the node's public key with a fresh nonce); a mismatch sends a Disconnect naming it
+and closes. Then the dialer sends its Auth (a signature over both nonces, see p2p.identity)
+and the listener checks it before sending its own, so neither signs for a peer that has not
+shown who it is first; a signature that does not prove the claimed key ends the connection
+and costs nobody's identity anything. A dialer that pinned the peer's id in its URL refuses
+another id before it signs. After it, every message is decoded (strictly), counted
 against the peer's rate limits and handed to the network's handler; responses go to the
 request that awaits them, and a response nobody asked for is misbehaviour. A `Misbehaviour`
 raised anywhere in the loop closes the session with its reason and marks the peer for a ban;
@@ -18,14 +23,26 @@ import contextlib
 import itertools
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Final, TypeVar
 
 from aiohttp import ClientWebSocketResponse, WebSocketError, WSCloseCode, WSMsgType, web
 
 from p2p.gossip import MAX_KNOWN_BLOCKS, MAX_KNOWN_TRANSACTIONS, BoundedSet
-from p2p.limits import Limits, Misbehaviour, TokenBucket
+from p2p.identity import (
+    DIALER,
+    LISTENER,
+    NodeKey,
+    node_proof,
+    signer_proof,
+    signer_proof_address,
+    verify_node_proof,
+)
+from p2p.limits import Limits, Misbehaviour, Reputation, TokenBucket
 from p2p.messages import (
+    Auth,
     BlockBodies,
     BlockHeaders,
     Disconnect,
@@ -55,15 +72,35 @@ R = TypeVar("R", BlockHeaders, BlockBodies, Peers)
 
 
 class HandshakeError(Exception):
-    """The handshake failed; the message says why. `misbehaved` when the peer sent garbage."""
+    """The handshake failed; the message says why. `misbehaved` when the peer sent garbage;
+    `kind` for the cases the network acts on: "mismatch" (another chain), "self" (it is us),
+    "pin" (not the id the URL pinned), "proof" (no proof of the claimed id)."""
 
-    def __init__(self, reason: str, misbehaved: bool = False) -> None:
+    def __init__(self, reason: str, misbehaved: bool = False, kind: str = "") -> None:
         super().__init__(reason)
         self.misbehaved = misbehaved
+        self.kind = kind
+
+
+@dataclass(frozen=True, slots=True)
+class Handshake:
+    """A finished handshake: the peer's Status, its proven node id, and the Clique signer
+    address it proved (None if it proved none; whether that address is a signer is the
+    network's question)."""
+
+    status: Status
+    node_id: bytes
+    signer: bytes | None
 
 
 class RequestFailed(Exception):
     """A request got no answer: it timed out or the peer went away."""
+
+
+def pin(address: str, node_id: bytes) -> str:
+    """`ws://host:port/p2p` with `node_id` pinned: `ws://<id hex>@host:port/p2p`."""
+    scheme, rest = address.split("://", 1)
+    return f"{scheme}://{node_id.hex()}@{rest}"
 
 
 def mismatch(ours: Status, theirs: Status) -> str | None:
@@ -130,8 +167,112 @@ async def exchange_status(ws: WebSocket, ours: Status, timeout: float) -> Status
     problem = mismatch(ours, theirs)
     if problem is not None:
         await close_with_reason(ws, CLOSE_MISMATCH, problem)
-        raise HandshakeError(problem)
+        raise HandshakeError(problem, kind="mismatch")
     return theirs
+
+
+async def handshake(
+    ws: WebSocket,
+    ours: Status,
+    key: NodeKey,
+    *,
+    dialer: bool,
+    timeout: float,
+    expected_id: bytes | None = None,
+    signer_key: bytes | None = None,
+) -> Handshake:
+    """Exchange Status messages, then prove our node key and check the peer's proof (the
+    dialer proves first). `ours` must carry `key`'s public key and a fresh nonce.
+
+    Raises:
+        HandshakeError: anything short of a proven peer on our chain (the peer has been told
+            why and the socket closed).
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            return await _handshake(ws, ours, key, dialer, timeout, expected_id, signer_key)
+    except TimeoutError:
+        await close_with_reason(ws, CLOSE_REFUSED, "handshake timed out")
+        raise HandshakeError("handshake timed out") from None
+
+
+async def _handshake(
+    ws: WebSocket,
+    ours: Status,
+    key: NodeKey,
+    dialer: bool,
+    timeout: float,
+    expected_id: bytes | None,
+    signer_key: bytes | None,
+) -> Handshake:
+    theirs = await exchange_status(ws, ours, timeout)
+    their_id = theirs.node_id
+    if their_id == key.node_id:
+        await close_with_reason(ws, CLOSE_REFUSED, "connected to ourselves")
+        raise HandshakeError("connected to ourselves", kind="self")
+    if expected_id is not None and their_id != expected_id:
+        reason = f"wrong node id: expected {expected_id.hex()}, got {their_id.hex()}"
+        await close_with_reason(ws, CLOSE_REFUSED, reason)
+        raise HandshakeError(reason, kind="pin")
+    nonces = (ours.nonce, theirs.nonce) if dialer else (theirs.nonce, ours.nonce)
+    mine, their_role = (DIALER, LISTENER) if dialer else (LISTENER, DIALER)
+    proof = Auth(
+        node_proof(key, mine, their_id, *nonces),
+        b""
+        if signer_key is None
+        else signer_proof(signer_key, mine, key.node_id, their_id, *nonces),
+    )
+    if dialer:
+        await _send(ws, proof)
+    auth = await _receive_auth(ws, timeout)
+    if not verify_node_proof(theirs.public_key, their_role, key.node_id, *nonces, auth.signature):
+        reason = "node id not proven: the Auth signature is not by the Status key"
+        await close_with_reason(ws, CLOSE_REFUSED, reason)
+        raise HandshakeError(reason, misbehaved=True, kind="proof")
+    signer = None
+    if auth.signer_signature:
+        signer = signer_proof_address(
+            their_role, their_id, key.node_id, *nonces, auth.signer_signature
+        )
+    if not dialer:
+        await _send(ws, proof)
+    return Handshake(theirs, their_id, signer)
+
+
+async def _send(ws: WebSocket, message: Message) -> None:
+    try:
+        await ws.send_bytes(encode_message(message))
+    except (ConnectionError, RuntimeError) as exc:
+        raise HandshakeError(f"connection lost during the handshake: {exc}") from None
+
+
+async def _receive_auth(ws: WebSocket, timeout: float) -> Auth:
+    """The peer's Auth, or HandshakeError (after telling it why)."""
+    try:
+        msg = await ws.receive(timeout=timeout)
+    except TimeoutError:
+        await close_with_reason(ws, CLOSE_REFUSED, "handshake timed out")
+        raise HandshakeError("handshake timed out") from None
+    except (ConnectionError, RuntimeError) as exc:
+        raise HandshakeError(f"connection lost during the handshake: {exc}") from None
+    if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+        raise HandshakeError(f"closed by the peer during the handshake ({ws.close_code})")
+    if msg.type is not WSMsgType.BINARY:
+        await close_with_reason(ws, CLOSE_MISBEHAVIOUR, "expected an Auth message")
+        raise HandshakeError("expected a binary Auth message", misbehaved=True)
+    try:
+        message = decode_message(msg.data)
+    except MalformedMessage as exc:
+        await close_with_reason(ws, CLOSE_MISBEHAVIOUR, f"malformed auth: {exc}")
+        raise HandshakeError(f"malformed auth: {exc}", misbehaved=True) from None
+    if isinstance(message, Disconnect):
+        with contextlib.suppress(Exception):
+            await ws.close()
+        raise HandshakeError(f"refused by the peer: {message.reason}")
+    if not isinstance(message, Auth):
+        await close_with_reason(ws, CLOSE_MISBEHAVIOUR, "expected an Auth message")
+        raise HandshakeError(f"expected Auth, got {type(message).__name__}", True)
+    return message
 
 
 Handler = Callable[["Peer", Message], Awaitable[None]]
@@ -142,26 +283,34 @@ class Peer:
 
     Args:
         ws: the WebSocket (server or client side).
-        status: the peer's Status.
-        remote: the peer's host as seen on the connection.
-        url: the address we dialed it at (None when it dialed us).
+        hello: the handshake's result (Status, proven node id, proven signer).
+        remote: the peer's IP address (or host) as seen on the connection.
+        address: the ws://host:port/p2p we dialed it at (None when it dialed us).
         limits: rate limits, timeouts and queue size.
+        reserved: a configured peer or a Clique signer, outside the ordinary slots.
     """
 
     def __init__(
         self,
         ws: WebSocket,
-        status: Status,
+        hello: Handshake,
         remote: str,
-        url: str | None,
+        address: str | None,
         limits: Limits,
+        reserved: bool = False,
     ) -> None:
+        status = hello.status
         self.ws = ws
         self.status = status
-        self.node_id = status.node_id
+        self.node_id = hello.node_id
+        self.signer = hello.signer
         self.remote = remote
-        self.url = url
+        self.address = address
+        self.inbound = address is None
+        self.reserved = reserved
         self.limits = limits
+        self.reputation = Reputation(limits.reputation, limits.reputation_recovery)
+        self.last_useful = time.monotonic()  # when it last told us something new
         self.head_hash = status.head_hash
         self.head_number = status.head_number
         self.total_difficulty = status.total_difficulty
@@ -178,17 +327,43 @@ class Peer:
         self._closing: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
-        return f"Peer({self.node_id.hex()[:8]} {self.dial_url or self.remote})"
+        return f"Peer({self.node_id.hex()[:8]} {self.dial_address or self.remote})"
 
     @property
-    def dial_url(self) -> str | None:
-        """Where this peer accepts connections, if it does."""
-        if self.url is not None:
-            return self.url
+    def dial_address(self) -> str | None:
+        """Where this peer accepts connections (ws://host:port/p2p), if it does: where we
+        dialed it, else its address and the port it says it listens on."""
+        if self.address is not None:
+            return self.address
         if self.status.listen_port:
             host = f"[{self.remote}]" if ":" in self.remote else self.remote
             return f"ws://{host}:{self.status.listen_port}/p2p"
         return None
+
+    @property
+    def url(self) -> str | None:
+        """The URL we dialed, with the peer's proven id pinned (None when it dialed us)."""
+        return None if self.address is None else pin(self.address, self.node_id)
+
+    @property
+    def dial_url(self) -> str | None:
+        """`dial_address` with the proven id pinned: safe to pass on, since whoever dials it
+        refuses any other node there."""
+        address = self.dial_address
+        return None if address is None else pin(address, self.node_id)
+
+    def useful(self) -> None:
+        """The peer told us something new (a block, a transaction, an answer)."""
+        self.last_useful = time.monotonic()
+
+    def penalize(self, points: float, reason: str) -> None:
+        """Charge the peer `points`; past its reputation it is dropped and banned.
+
+        Raises:
+            Misbehaviour: the peer is past the threshold (the reason names the last offence).
+        """
+        if self.reputation.penalize(points):
+            raise Misbehaviour(f"too many invalid messages (last: {reason})")
 
     @property
     def score(self) -> tuple[int, int]:
@@ -278,6 +453,7 @@ class Peer:
             )
         if not future.done():
             future.set_result(response)
+            self.useful()
 
     # --- the session ----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import random
 import socket
 import time
@@ -19,12 +20,21 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from p2p.identity import DIALER, LISTENER, NodeKey, node_proof, signer_proof, verify_node_proof
 from p2p.limits import Limits
-from p2p.messages import PROTOCOL_VERSION, Message, Status, decode_message, encode_message
-from p2p.server import P2PServer, P2PSettings, start
+from p2p.messages import (
+    PROTOCOL_VERSION,
+    Auth,
+    Message,
+    Status,
+    decode_message,
+    encode_message,
+)
+from p2p.server import P2PServer, P2PSettings, split_url, start
 from pyeth.accounts import derive_accounts
 from pyeth.chain import Genesis, parse_genesis
 from pyeth.cli.devnet import devnet_genesis, signer_keys
+from pyeth.hashing import keccak256
 from pyeth.keys import private_key_to_address
 from pyeth.node import Node, NodeConfig
 from pyeth.transactions import FeeMarketTransaction, sign_transaction
@@ -139,14 +149,30 @@ def connected(running: Running, count: int) -> Callable[[], bool]:
 
 
 class RawPeer:
-    """A hand-driven peer: a bare WebSocket to a node, for sending what a real node would not."""
+    """A hand-driven peer: a bare WebSocket to a node, for sending what a real node would not.
 
-    def __init__(self, url: str, node: Node, node_id: bytes = b"\xaa" * 16) -> None:
-        self.url = url
+    It has a node key of its own (a fresh one unless `key` is given) and does the handshake as
+    a dialer: Status, then its Auth, then the node's Auth, checked. `claim` puts another public
+    key in its Status (a peer pretending to be another node, which it cannot sign for);
+    `signer_key` adds a Clique signer proof."""
+
+    def __init__(
+        self,
+        url: str,
+        node: Node,
+        key: NodeKey | None = None,
+        claim: bytes | None = None,
+        signer_key: bytes | None = None,
+    ) -> None:
+        self.url, _ = split_url(url)
         self.node = node  # whose chain the status claims
-        self.node_id = node_id
+        self.key = key or NodeKey.generate()
+        self.public_key = claim or self.key.public_key
+        self.node_id = self.key.node_id if claim is None else keccak256(claim)
+        self.signer_key = signer_key
         self.session: aiohttp.ClientSession | None = None
         self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self._held: list[Message] = []  # read during the handshake, for `receive`
 
     def status(self, **changes: object) -> Status:
         chain = self.node.chain
@@ -158,17 +184,40 @@ class RawPeer:
             chain.head_hash,
             chain.head.number,
             chain.genesis_hash,
-            self.node_id,
+            self.public_key,
+            os.urandom(32),
             0,
         )
         return dataclasses.replace(status, **changes)  # type: ignore[arg-type]
 
     async def connect(self, **status_changes: object) -> Message:
-        """Dial, send our Status, and return the first message back (theirs or a Disconnect)."""
+        """Dial and do the handshake; return the first message back (the node's Status, or a
+        Disconnect). After a Status, what followed our Auth (the node's Auth, checked, or its
+        Disconnect) is read too; a Disconnect is kept for `receive`."""
         self.session = aiohttp.ClientSession()
         self.ws = await self.session.ws_connect(self.url, max_msg_size=0)
-        await self.ws.send_bytes(encode_message(self.status(**status_changes)))
-        return await self.receive()
+        ours = self.status(**status_changes)
+        await self.ws.send_bytes(encode_message(ours))
+        first = await self.receive()
+        if not isinstance(first, Status):
+            return first
+        nonces = (ours.nonce, first.nonce)
+        signer = b""
+        if self.signer_key is not None:
+            signer = signer_proof(self.signer_key, DIALER, self.node_id, first.node_id, *nonces)
+        with contextlib.suppress(ConnectionError):  # the node may have refused us already
+            await self.send(Auth(node_proof(self.key, DIALER, first.node_id, *nonces), signer))
+        try:
+            answer = await self.receive()
+        except ConnectionError:
+            return first  # closed before the node proved itself: `receive` says so again
+        if isinstance(answer, Auth):
+            assert verify_node_proof(
+                first.public_key, LISTENER, self.node_id, *nonces, answer.signature
+            ), "the node's Auth does not prove its key"
+        else:
+            self._held.append(answer)
+        return first
 
     async def send(self, data: bytes | Message) -> None:
         assert self.ws is not None
@@ -176,6 +225,8 @@ class RawPeer:
 
     async def receive(self, timeout: float = 5.0) -> Message:
         assert self.ws is not None
+        if self._held:
+            return self._held.pop(0)
         msg = await self.ws.receive(timeout=timeout)
         if msg.type is not aiohttp.WSMsgType.BINARY:
             raise ConnectionError(f"closed: {msg.type} {self.ws.close_code}")
@@ -192,7 +243,8 @@ class RawPeer:
     async def receive_until_closed(self, timeout: float = 5.0) -> list[Message]:
         """Messages until the node closes the connection."""
         assert self.ws is not None
-        got: list[Message] = []
+        got: list[Message] = self._held
+        self._held = []
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()

@@ -97,7 +97,7 @@ async def test_partition_heals_into_the_heavier_chain():
 
         # Heal: the minority dials the majority.
         healed = time.monotonic()
-        right.servers[0].network.candidates[left.servers[0].url] = None
+        right.servers[0].network.candidates[left.servers[0].network.address] = None
         await wait_until(
             lambda: (
                 all(n.chain.head_hash == alone.chain.head_hash for n in majority)

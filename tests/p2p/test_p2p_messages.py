@@ -8,6 +8,7 @@ import pytest
 
 from p2p.messages import (
     MAX_ITEMS,
+    Auth,
     BlockBodies,
     BlockHeaders,
     Disconnect,
@@ -31,7 +32,7 @@ from pyeth.sedes import encode
 from pyeth.transactions import encode_transaction
 from tests.helpers.p2p import transfer
 
-STATUS = Status(1, 1337, 1337, 7, b"\x01" * 32, 5, b"\x02" * 32, b"\x03" * 16, 30303)
+STATUS = Status(2, 1337, 1337, 7, b"\x01" * 32, 5, b"\x02" * 32, b"\x03" * 64, b"\x04" * 32, 30303)
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,8 @@ def test_simple_messages_round_trip():
         GetPeers(0),
         Peers(4, ("ws://127.0.0.1:30303/p2p", "ws://[::1]:1/p2p")),
         Disconnect("too many peers"),
+        Auth(b"\x05" * 65),
+        Auth(b"\x05" * 65, b"\x06" * 65),
     ):
         assert decode_message(encode_message(message)) == message
 
@@ -84,7 +87,9 @@ def test_blocks_headers_and_bodies_round_trip(block):
         b"\xff",  # unknown code
         b"\x00",  # Status without RLP
         b"\x00\xc0",  # Status with no fields
-        bytes([0x00]) + encode([b"\x01"] * 8),  # one field short
+        bytes([0x00]) + encode([b"\x01"] * 9),  # one field short
+        bytes([0x0B]) + encode([b"\x01" * 64, b""]),  # an Auth signature one byte short
+        bytes([0x0B]) + encode([b"\x01" * 65, b"\x01" * 10]),  # a signer signature of 10
         bytes([0x03]) + encode([b"\x01", [b"\x00\x01", b"\x01", b"", b""]]),  # leading zero
         bytes([0x03]) + encode([b"\x01", [b"\x01", b"\x01", b"", b"\x02"]]),  # reverse 2
         bytes([0x07]) + encode([[b"\x01"], b"\x01"]),  # NewBlock with a broken block

@@ -90,7 +90,7 @@ async def test_a_misbehaving_peer_is_dropped_and_banned(offence):
             await peer.close()
         await wait_until(lambda: not server.network.peers, what="the session gone")
         assert server.network.bans.is_banned(peer.node_id.hex())
-        again = RawPeer(server.url, node)
+        again = RawPeer(server.url, node, key=peer.key)  # the same node key, proven again
         try:
             assert isinstance(await again.connect(), Status)
             assert (await again.expect(Disconnect)) == Disconnect("banned")
@@ -144,7 +144,7 @@ async def test_the_node_keeps_serving_rpc_and_honest_peers():
     try:
         async with network([node], limits=LIMITS) as net:
             for offence in ("garbage", "oversized", "invalid block"):
-                peer = RawPeer(net.servers[0].url, node, node_id=offence.encode().ljust(16))
+                peer = RawPeer(net.servers[0].url, node)
                 try:
                     await peer.connect()
                     payload = OFFENCES[offence][0](node)

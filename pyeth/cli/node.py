@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import ipaddress
 import signal
 import sys
 from pathlib import Path
@@ -25,7 +26,14 @@ from pyeth.chain import ChainEvent, GenesisMismatch, InvalidGenesis, load_genesi
 from pyeth.chain.genesis import hardfork_names
 from pyeth.cli import network
 from pyeth.node import DEV_CHAIN_ID, Node, NodeConfig
-from pyeth.rpc.server import DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY, ServerSettings, init
+from pyeth.rpc.access import DEFAULT_VHOSTS
+from pyeth.rpc.server import (
+    DEFAULT_MAX_BATCH,
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONNECTIONS,
+    ServerSettings,
+    init,
+)
 
 ETHER = 10**18
 
@@ -75,6 +83,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="ORIGIN",
         help="allow browser requests from ORIGIN (repeatable; '*' for any). Off by default",
     )
+    parser.add_argument(
+        "--vhosts",
+        default=",".join(DEFAULT_VHOSTS),
+        metavar="HOSTS",
+        help="comma-separated host names requests may be addressed to, against DNS rebinding "
+        "('*' for any; IP addresses are always served). Default: localhost",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help="WebSocket connections and HTTP requests served at once; more are refused "
+        f"with 503 (default {DEFAULT_MAX_CONNECTIONS})",
+    )
     parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, help="request bytes")
     parser.add_argument("--max-batch", type=int, default=DEFAULT_MAX_BATCH, help="batch calls")
     parser.add_argument("--quiet", action="store_true", help="print no banner or block lines")
@@ -94,6 +117,9 @@ def handle(args: argparse.Namespace) -> int:
             "pyeth node: --hardfork is for the dev chain; a --genesis sets its own forks",
             file=sys.stderr,
         )
+        return 2
+    if args.max_connections < 1:
+        print("pyeth node: --max-connections must be at least 1", file=sys.stderr)
         return 2
     try:
         network_options = network.node_options(args)
@@ -126,8 +152,13 @@ def handle(args: argparse.Namespace) -> int:
         max_body_bytes=args.max_body,
         max_batch=args.max_batch,
         cors_origins=tuple(args.cors),
+        vhosts=tuple(host.strip().lower() for host in args.vhosts.split(",") if host.strip()),
+        max_connections=args.max_connections,
         dev_methods=node.clique is None,  # evm_mine and friends make no sense under Clique
     )
+    warning = exposure_warning(args.host, node, settings)
+    if warning is not None:  # even with --quiet: this is not chatter
+        print(warning, file=sys.stderr, flush=True)
     if p2p is not None or node.clique is not None:
         network.configure_logging(args.quiet)
     tune_garbage_collection()
@@ -144,6 +175,37 @@ def tune_garbage_collection() -> None:
     an automined transfer's time with the defaults (measured over 8,000 in process)."""
     gc.freeze()
     gc.set_threshold(50_000, 20, 10)
+
+
+def exposure_warning(host: str, node: Node, settings: ServerSettings) -> str | None:
+    """What anyone who can reach the RPC port may do, when `host` is not loopback and the node
+    has unlocked accounts or dev methods; None otherwise."""
+    if host == "localhost":
+        return None
+    with contextlib.suppress(ValueError):
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    powers = []
+    if len(node.accounts):
+        powers.append(
+            f"send transactions from the {len(node.accounts)} funded dev accounts "
+            "(eth_sendTransaction, eth_sign: their keys are unlocked and public)"
+        )
+    if settings.dev_methods:
+        powers.append(
+            "rewrite any balance, nonce, code or storage (anvil_setBalance, anvil_setCode, "
+            "anvil_setStorageAt), send as any account (anvil_impersonateAccount), mine, move "
+            "the clock, and revert or reset the chain (evm_revert, anvil_reset)"
+        )
+    if not powers:
+        return None
+    lines = [
+        f"WARNING: the RPC port listens on {host}, not only on loopback. Anyone who can reach "
+        "it can:",
+        *(f"  - {power}" for power in powers),
+        "Listen on 127.0.0.1 (the default), or keep the port behind a firewall.",
+    ]
+    return "\n".join(lines)
 
 
 async def serve(

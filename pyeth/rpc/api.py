@@ -24,9 +24,11 @@ Parser = Callable[[Any], Any]
 
 
 class Connection(Protocol):
-    """A WebSocket connection as subscriptions see it: somewhere to push notifications."""
+    """A WebSocket connection as subscriptions see it: somewhere to push notifications.
+    A notification with a `coalesce_key` may replace the previous one under that key still
+    waiting for a client that has fallen behind (newHeads: the newest head is what counts)."""
 
-    def notify(self, message: dict[str, Any]) -> None: ...
+    def notify(self, message: dict[str, Any], coalesce_key: str | None = None) -> None: ...
 
     def on_close(self, callback: Callable[[], None]) -> None: ...
 

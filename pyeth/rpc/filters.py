@@ -3,9 +3,11 @@ eth_getFilterChanges) and WebSocket subscriptions (eth_subscribe: newHeads, logs
 newPendingTransactions), both fed by the node's head and pending-transaction events.
 
 Node events arrive synchronously from the chain and the pool; here they only become JSON and
-are appended to a filter's buffer or handed to a connection's send queue, never awaited. A
-filter that nobody polls for `timeout` seconds is dropped (as geth does after five minutes),
-and each buffer keeps at most `max_buffer` items, the oldest going first.
+are appended to a filter's buffer or handed to a connection's send queue, never awaited (the
+connection bounds its own memory and may coalesce heads: `rpc/websocket.py`). A filter that
+nobody polls for `timeout` seconds is dropped (as geth does after five minutes), and each
+buffer keeps at most `max_buffer` items, the oldest going first. A connection's subscriptions
+are indexed by connection and all dropped when it closes.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class Filters:
         self.clock = clock
         self._filters: dict[str, Filter] = {}
         self._subscriptions: dict[str, Subscription] = {}
+        self._by_connection: dict[Connection, set[str]] = {}
         self._unsubscribe = [
             node.subscribe_heads(self._on_head),
             node.subscribe_pending(self._on_pending),
@@ -131,35 +134,46 @@ class Filters:
         criteria: LogCriteria | None = None,
         full_transactions: bool = False,
     ) -> str:
-        owned = sum(1 for s in self._subscriptions.values() if s.connection is connection)
-        if owned >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
-            raise ServerError(f"too many subscriptions on this connection ({owned})")
+        owned = self._by_connection.get(connection)
+        if owned is None:
+            owned = self._by_connection[connection] = set()
+            connection.on_close(lambda: self._drop_connection(connection))
+        if len(owned) >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
+            raise ServerError(f"too many subscriptions on this connection ({len(owned)})")
         subscription_id = _new_id()
         self._subscriptions[subscription_id] = Subscription(
             kind, connection, criteria, full_transactions
         )
-        connection.on_close(lambda: self._drop(subscription_id))
+        owned.add(subscription_id)
         return subscription_id
 
-    def _drop(self, subscription_id: str) -> None:
-        """Forget a subscription whose connection closed."""
-        self._subscriptions.pop(subscription_id, None)
+    def _drop_connection(self, connection: Connection) -> None:
+        """Forget the subscriptions of a connection that closed."""
+        for subscription_id in self._by_connection.pop(connection, ()):
+            self._subscriptions.pop(subscription_id, None)
+
+    def subscription_count(self) -> int:
+        return len(self._subscriptions)
 
     def unsubscribe(self, subscription_id: str, connection: Connection) -> bool:
         found = self._subscriptions.get(subscription_id)
         if found is None or found.connection is not connection:
             return False
         del self._subscriptions[subscription_id]
+        self._by_connection.get(connection, set()).discard(subscription_id)
         return True
 
     @staticmethod
-    def _notify(subscription_id: str, subscription: Subscription, result: Any) -> None:
+    def _notify(
+        subscription_id: str, subscription: Subscription, result: Any, coalesce: bool = False
+    ) -> None:
         subscription.connection.notify(
             {
                 "jsonrpc": "2.0",
                 "method": "eth_subscription",
                 "params": {"subscription": subscription_id, "result": result},
-            }
+            },
+            subscription_id if coalesce else None,
         )
 
     # --- events --------------------------------------------------------------------------
@@ -184,14 +198,15 @@ class Filters:
                     if in_range(criteria, entry)
                     and criteria.matches(entry.log.address, entry.log.topics)
                 )
+        heads: list[Any] | None = None  # rendered once for every newHeads subscription
         for subscription_id, subscription in list(self._subscriptions.items()):
             if subscription.kind == "newHeads":
-                for item in event.added:
-                    self._notify(
-                        subscription_id,
-                        subscription,
-                        header_json(item.block.header, item.block.hash),
-                    )
+                if heads is None:
+                    heads = [
+                        header_json(item.block.header, item.block.hash) for item in event.added
+                    ]
+                for head in heads:
+                    self._notify(subscription_id, subscription, head, coalesce=True)
             elif subscription.kind == "logs":
                 criteria = subscription.criteria
                 assert criteria is not None

@@ -2,11 +2,12 @@
 upgrading GET / to a WebSocket, on the same port.
 
 It frames requests and nothing else: single calls, batches (at most `max_batch`), notifications
-(no id, no response), and the error objects of the spec for what is not a valid call. Request
-bodies and WebSocket messages are bounded by `max_body_bytes`. CORS is off unless origins are
-configured; then browsers from those origins may call, and a WebSocket handshake that carries
-an Origin header must come from one of them. Methods run on the event loop, one at a time per
-connection: the node is single-threaded.
+(no id, no response), and the error objects of the spec for what is not a valid call (a body
+that is not JSON, nested too deeply or with a non-finite id included). Request bodies and
+WebSocket messages are bounded by `max_body_bytes`; what a WebSocket client has not read yet by
+`send_budget` (`rpc/websocket.py`). Every request first passes the Host, Origin, Content-Type
+and load checks of `rpc/access.py`. CORS headers are sent only to the origins configured.
+Methods run on the event loop, one at a time per connection: the node is single-threaded.
 """
 
 from __future__ import annotations
@@ -16,16 +17,18 @@ import contextlib
 import inspect
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+import math
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from aiohttp import WSMsgType, web
 
 from pyeth.node import Node
-from pyeth.rpc import debug, dev, eth, net, personal, txpool, web3
+from pyeth.rpc import access, debug, dev, eth, net, personal, txpool, web3
 from pyeth.rpc.api import Method, RpcContext
 from pyeth.rpc.errors import (
+    INTERNAL_ERROR,
     INVALID_REQUEST,
     PARSE_ERROR,
     InvalidParams,
@@ -35,10 +38,16 @@ from pyeth.rpc.errors import (
     to_rpc_error,
 )
 from pyeth.rpc.filters import Filters
+from pyeth.rpc.websocket import (
+    DEFAULT_SEND_BUDGET,
+    DEFAULT_STALL_TIMEOUT,
+    WebSocketConnection,
+    dumps,
+)
 
 DEFAULT_MAX_BODY: Final = 5 * 1024 * 1024  # geth's limit for one HTTP request
 DEFAULT_MAX_BATCH: Final = 1000  # geth's --rpc.batch-request-limit
-DEFAULT_SEND_QUEUE: Final = 10_000  # WebSocket messages queued for a slow reader before closing
+DEFAULT_MAX_CONNECTIONS: Final = 256  # WebSocket connections and HTTP requests at once
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +56,17 @@ Json = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
-    """Limits and CORS. `cors_origins` empty means no CORS headers at all; "*" allows any."""
+    """Limits, CORS and allowed hosts. `cors_origins` empty means no browser page from another
+    origin may call; "*" allows any. `vhosts`: host names requests may be addressed to (lower
+    case; "*" for any; IP addresses always)."""
 
     max_body_bytes: int = DEFAULT_MAX_BODY
     max_batch: int = DEFAULT_MAX_BATCH
     cors_origins: tuple[str, ...] = ()
-    send_queue: int = DEFAULT_SEND_QUEUE
+    vhosts: tuple[str, ...] = access.DEFAULT_VHOSTS
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    send_budget: int = DEFAULT_SEND_BUDGET  # bytes a WebSocket client may leave unread
+    stall_timeout: float = DEFAULT_STALL_TIMEOUT
     run_node: bool = True  # run the node's background work (interval sealing) with the app
     dev_methods: bool = True  # the evm_*/anvil_* namespace
 
@@ -61,6 +75,7 @@ NODE: Final = web.AppKey("node", Node)
 FILTERS: Final = web.AppKey("filters", Filters)
 SETTINGS: Final = web.AppKey("settings", ServerSettings)
 METHODS: Final = web.AppKey("methods", dict[str, Method])
+LOAD: Final = web.AppKey("load", access.Load)
 
 
 def all_methods(dev_methods: bool = True) -> dict[str, Method]:
@@ -77,7 +92,16 @@ def all_methods(dev_methods: bool = True) -> dict[str, Method]:
 def init(node: Node, settings: ServerSettings | None = None) -> web.Application:
     """The RPC application for `node`."""
     settings = settings or ServerSettings()
-    app = web.Application(client_max_size=settings.max_body_bytes)
+    rules = access.AccessRules(
+        vhosts=tuple(host.lower() for host in settings.vhosts),
+        cors_origins=settings.cors_origins,
+        max_connections=settings.max_connections,
+    )
+    load = access.Load()
+    app = web.Application(
+        client_max_size=settings.max_body_bytes, middlewares=[access.middleware(rules, load)]
+    )
+    app[LOAD] = load
     app[NODE] = node
     app[SETTINGS] = settings
     app[METHODS] = all_methods(settings.dev_methods)
@@ -118,6 +142,8 @@ async def _node_background(app: web.Application) -> AsyncIterator[None]:
 
 
 def _allowed_origin(settings: ServerSettings, origin: str | None) -> str | None:
+    """The Access-Control-Allow-Origin value for `origin` (the access middleware has refused
+    the origins not listed before any handler runs)."""
     if origin is None or not settings.cors_origins:
         return None
     if "*" in settings.cors_origins:
@@ -154,17 +180,23 @@ def _error(request_id: Any, error: RpcError) -> Json:
 
 
 def _valid_id(value: Any) -> bool:
-    return value is None or (isinstance(value, str | int | float) and not isinstance(value, bool))
+    """A string, a number or null; not a float that JSON cannot carry back (NaN, or 1e999
+    read as infinity)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or (isinstance(value, str | int) and not isinstance(value, bool))
 
 
 async def handle_call(methods: Mapping[str, Method], ctx: RpcContext, call: Any) -> Json | None:
-    """The response to one call object, or None for a notification."""
+    """The response to one call object, or None for a notification. An error becomes its
+    JSON object inside the `except` block, so no exception (whose traceback holds this frame)
+    outlives it."""
     if not isinstance(call, dict):
         return _error(None, InvalidRequest("a request must be a JSON object"))
     is_notification = "id" not in call
     request_id = call.get("id")
     if not _valid_id(request_id):
-        return _error(None, InvalidRequest("id must be a string, a number or null"))
+        return _error(None, InvalidRequest("id must be a string, a finite number or null"))
     try:
         if call.get("jsonrpc") != "2.0":
             raise InvalidRequest('jsonrpc must be "2.0"')
@@ -187,10 +219,23 @@ async def handle_call(methods: Mapping[str, Method], ctx: RpcContext, call: Any)
         error = to_rpc_error(exc)
         if is_notification and error.code != INVALID_REQUEST:
             return None
-        return _error(request_id, error)
+        response = _error(request_id, error)
+        del error  # may be `exc` itself, with its traceback
+        return response
     if is_notification:
         return None
     return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+
+def _encode(response: Json) -> str:
+    """One response as JSON text; a result JSON cannot carry (NaN) becomes an internal error
+    rather than text that is not JSON."""
+    try:
+        return dumps(response)
+    except (ValueError, TypeError):
+        log.exception("a JSON-RPC response cannot be encoded as JSON")
+        error = RpcError(INTERNAL_ERROR, "internal error: the result cannot be encoded as JSON")
+        return dumps(_error(response.get("id"), error))
 
 
 async def handle_payload(
@@ -201,22 +246,24 @@ async def handle_payload(
     try:
         payload = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
-        return json.dumps(_error(None, RpcError(PARSE_ERROR, f"parse error: {exc}")))
+        return dumps(_error(None, RpcError(PARSE_ERROR, f"parse error: {exc}")))
+    except RecursionError:
+        return dumps(_error(None, RpcError(PARSE_ERROR, "parse error: JSON nested too deeply")))
     if isinstance(payload, list):
         if not payload:
-            return json.dumps(_error(None, InvalidRequest("empty batch")))
+            return dumps(_error(None, InvalidRequest("empty batch")))
         if len(payload) > settings.max_batch:
-            return json.dumps(
+            return dumps(
                 _error(None, InvalidRequest(f"batch too large: at most {settings.max_batch}"))
             )
         responses = []
         for call in payload:
             response = await handle_call(methods, ctx, call)
             if response is not None:
-                responses.append(response)
-        return json.dumps(responses) if responses else None
+                responses.append(_encode(response))
+        return "[" + ",".join(responses) + "]" if responses else None
     response = await handle_call(methods, ctx, payload)
-    return None if response is None else json.dumps(response)
+    return None if response is None else _encode(response)
 
 
 # --- HTTP ---------------------------------------------------------------------------------
@@ -229,7 +276,7 @@ async def handle_http(request: web.Request) -> web.Response:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         error = _error(None, InvalidRequest(f"request body above {settings.max_body_bytes} bytes"))
-        return web.Response(status=413, text=json.dumps(error), content_type="application/json")
+        return web.Response(status=413, text=dumps(error), content_type="application/json")
     ctx = RpcContext(app[NODE], app[FILTERS])
     methods = app[METHODS]
     text = await handle_payload(methods, ctx, settings, body)
@@ -251,51 +298,16 @@ async def handle_get(request: web.Request) -> web.StreamResponse:
 # --- WebSocket ----------------------------------------------------------------------------
 
 
-class WebSocketConnection:
-    """One WebSocket client: responses and notifications go out in order through a bounded
-    queue; a client that lets it fill up is disconnected rather than buffered without end."""
-
-    def __init__(self, ws: web.WebSocketResponse, limit: int) -> None:
-        self.ws = ws
-        self.queue: asyncio.Queue[str] = asyncio.Queue(limit)
-        self._closers: list[Callable[[], None]] = []
-        self.overflowed = False
-
-    def send(self, text: str) -> None:
-        try:
-            self.queue.put_nowait(text)
-        except asyncio.QueueFull:
-            if not self.overflowed:
-                self.overflowed = True
-                log.warning("closing a WebSocket client that does not read its messages")
-                asyncio.get_running_loop().create_task(self.ws.close(message=b"too slow"))
-
-    def notify(self, message: dict[str, Any]) -> None:
-        self.send(json.dumps(message))
-
-    def on_close(self, callback: Callable[[], None]) -> None:
-        self._closers.append(callback)
-
-    def closed(self) -> None:
-        for callback in self._closers:
-            callback()
-        self._closers.clear()
-
-    async def write(self) -> None:
-        while True:
-            text = await self.queue.get()
-            await self.ws.send_str(text)
-
-
 async def handle_websocket(request: web.Request) -> web.WebSocketResponse:
+    """One WebSocket client (its Host and Origin already checked by the access middleware):
+    requests read one at a time, each once the client has read enough of what went before."""
     app = request.app
     settings = app[SETTINGS]
-    origin = request.headers.get("Origin")
-    if origin is not None and _allowed_origin(settings, origin) is None:
-        raise web.HTTPForbidden(text="WebSocket origin not allowed\n")
     ws = web.WebSocketResponse(max_msg_size=settings.max_body_bytes, heartbeat=30)
     await ws.prepare(request)
-    connection = WebSocketConnection(ws, settings.send_queue)
+    connection = WebSocketConnection(
+        ws, request.transport, settings.send_budget, settings.stall_timeout
+    )
     ctx = RpcContext(app[NODE], app[FILTERS], connection)
     methods = app[METHODS]
     writer = asyncio.create_task(connection.write())
@@ -304,16 +316,11 @@ async def handle_websocket(request: web.Request) -> web.WebSocketResponse:
             if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                 text = await handle_payload(methods, ctx, settings, message.data)
                 if text is not None:
-                    connection.send(text)
+                    connection.respond(text)
+                if not await connection.wait_for_room():
+                    break
             elif message.type == WSMsgType.ERROR:
                 break
     finally:
-        connection.closed()
-        # Let the writer drain what is queued unless the socket is gone.
-        if not ws.closed:
-            while not connection.queue.empty() and not writer.done():
-                await asyncio.sleep(0)
-        writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-            await writer
+        await connection.finish(writer)
     return ws

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from pyeth.rpc import ServerSettings, init
 from tests.helpers.rpc import ACCOUNT0, ACCOUNT1, RpcClient
 
+JSON = {"Content-Type": "application/json"}
+
 
 async def test_web3_net_and_chain_basics(rpc):
     assert await rpc.call("eth_chainId") == "0x539"
@@ -28,7 +30,7 @@ async def test_web3_net_and_chain_basics(rpc):
 
 
 async def test_parse_error(client):
-    response = await client.post("/", data=b'{"jsonrpc": "2.0", "method": ')
+    response = await client.post("/", data=b'{"jsonrpc": "2.0", "method": ', headers=JSON)
     body = await response.json()
     assert response.status == 200
     assert body["error"]["code"] == -32700 and body["id"] is None
@@ -90,7 +92,7 @@ async def test_batch_and_body_limits(aiohttp_client, node):
     assert len(await rpc.post([call] * 3)) == 3
     body = await rpc.post([call] * 4)
     assert body["error"]["code"] == -32600 and "batch" in body["error"]["message"]
-    response = await client.post("/", data=b"[" + b" " * 5000 + b"]")
+    response = await client.post("/", data=b"[" + b" " * 5000 + b"]", headers=JSON)
     assert response.status == 413
     assert (await response.json())["error"]["code"] == -32600
     # The server keeps serving.
@@ -204,5 +206,5 @@ async def test_random_requests_get_a_response_and_the_server_keeps_serving(
 
 async def test_random_bytes_are_parse_errors(client):
     for raw in (b"\xff\xfe", b"{{", b"nul", json.dumps({"a": 1}).encode()[:-1]):
-        response = await client.post("/", data=raw)
+        response = await client.post("/", data=raw, headers=JSON)
         assert (await response.json())["error"]["code"] == -32700

@@ -9,7 +9,8 @@ access to `chain` and `pool`. A genesis with a `clique` section makes a proof-of
 node: fork choice by total difficulty, Clique header rules, and with `signer_key` a
 `CliqueSigner` that seals in its turn.
 The node runs on one thread: the chain is not thread-safe, and every call here is made from
-the event loop that `running()` was entered on.
+the event loop that `running()` was entered on. Only the EVM work of call-like RPC requests
+runs in worker threads (`calls`, see `pyeth.callrunner`), on states of their own.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pyeth.accounts import (
     Keyring,
     derive_accounts,
 )
+from pyeth.callrunner import DEFAULT_RPC_EVM_TIMEOUT, DEFAULT_RPC_GAS_CAP, CallRunner
 from pyeth.chain import (
     Block,
     BuiltBlock,
@@ -81,6 +83,11 @@ class NodeConfig:
     signer_key: bytes | None = None  # Clique: seal in turn with this key
     mine: bool = True  # False: never seal; blocks come from peers (a follower of a dev node)
     hardfork: str | None = None  # the dev chain's newest fork; None: the latest (BPO2)
+    # Call-like RPC requests (eth_call, eth_estimateGas, ...): the most gas any may use
+    # whatever it asks (0: no cap), and seconds before one is stopped (0: never), as geth's
+    # --rpc.gascap and --rpc.evmtimeout.
+    rpc_gas_cap: int = DEFAULT_RPC_GAS_CAP
+    rpc_evm_timeout: float = DEFAULT_RPC_EVM_TIMEOUT
 
 
 class NotADevChain(PyethError):
@@ -118,12 +125,19 @@ class Node:
 
     Raises (on construction):
         GenesisMismatch: `config.datadir` holds another chain.
-        ValueError: the mnemonic is not a valid BIP-39 phrase.
+        ValueError: the mnemonic is not a valid BIP-39 phrase, or the RPC gas cap or EVM
+            timeout is negative.
     """
 
     def __init__(self, config: NodeConfig | None = None) -> None:
         config = config or NodeConfig()
+        if config.rpc_gas_cap < 0:
+            raise ValueError(
+                f"the RPC gas cap must be 0 (none) or positive, not {config.rpc_gas_cap}"
+            )
         self.config = config
+        # Calls run in worker threads, under the timeout (see pyeth.callrunner).
+        self.calls = CallRunner(config.rpc_evm_timeout)
         derived = derive_accounts(config.mnemonic, config.account_count)
         genesis = config.genesis or dev_genesis(
             config.chain_id, derived, config.balance, config.hardfork
@@ -174,6 +188,7 @@ class Node:
 
     def close(self) -> None:
         self._closed = True
+        self.calls.close()  # stop running calls before their database goes
         self.chain.close()
 
     # --- the interface for the edge ------------------------------------------------------

@@ -3,7 +3,8 @@ its block's state up to it) or of a call, through `evm.tracing.StructLogger`; an
 getters of execution-apis (a header, a block, a transaction, a block's receipts as bytes).
 
 Traces are bounded (`MAX_TRACE_STEPS`): a trace is for looking at, and a runaway loop must not
-take the node's memory.
+take the node's memory. Both traces run in a call worker under the RPC EVM timeout, as calls do
+(`pyeth.callrunner`), and a traced call's gas is capped as eth_call's is.
 """
 
 from __future__ import annotations
@@ -11,17 +12,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
+from evm.forks import ForkRules
+from evm.frame import BlockEnv
 from evm.tracing import StructLogger
-from pyeth.calls import CallRequest, apply_overrides, run_call
+from pyeth.calls import CallRequest, run_call
 from pyeth.chain.blocks import Block, encode_block
 from pyeth.chain.processing import BlockExecution
+from pyeth.errors import DecodingError
 from pyeth.hexutil import to_hex
 from pyeth.rpc import params as p
 from pyeth.rpc.api import Namespace, RpcContext, optional, required
-from pyeth.rpc.errors import LIMIT_EXCEEDED, RpcError, ServerError
-from pyeth.rpc.eth import call_gas, call_setup, find_block
+from pyeth.rpc.errors import INVALID_PARAMS, LIMIT_EXCEEDED, RpcError, ServerError
+from pyeth.rpc.eth import call_gas, find_block, gas_cap, run_on_state
 from pyeth.rpc.params import LATEST, BlockRef
 from pyeth.sedes import Receipt, encode_receipt
+from pyeth.state import State
 from pyeth.transactions import BlobTransaction, encode_transaction, recover_sender
 from pyeth.transition import effective_gas_price
 
@@ -78,7 +83,9 @@ def _trace(run: Any, options: dict[str, Any]) -> dict[str, Any]:
 @METHODS.method(
     "debug_traceTransaction", required("hash", p.hash32), optional("options", _options, {})
 )
-def trace_transaction(ctx: RpcContext, tx_hash: bytes, options: dict[str, Any]) -> dict[str, Any]:
+async def trace_transaction(
+    ctx: RpcContext, tx_hash: bytes, options: dict[str, Any]
+) -> dict[str, Any]:
     node = ctx.node
     chain = node.chain
     location = chain.get_transaction_location(tx_hash)
@@ -88,29 +95,34 @@ def trace_transaction(ctx: RpcContext, tx_hash: bytes, options: dict[str, Any]) 
     parent = None if block is None else chain.get_header(block.parent_hash)
     if block is None or parent is None:
         raise ServerError("block not found")
+    # Read from the chain here, on the event loop; the worker has a state of its own.
     header = block.header
     state = chain.state_at(parent.state_root)
     rules = node.rules_at(header)
     hashes = chain.ancestor_hashes(header.parent_hash, parent.number)
-    execution = BlockExecution(state, header, rules, chain.chain_id, hashes)
-    for tx in block.transactions[: location[1]]:
-        execution.apply(tx)
-    tx = block.transactions[location[1]]
-    env = execution.env
-    price = effective_gas_price(tx, env.base_fee)
-    request = CallRequest(
-        sender=recover_sender(tx),
-        to=tx.to,
-        value=tx.value,
-        data=tx.data,
-        gas=tx.gas_limit,
-        gas_price=price,
-        access_list=tx.access_list,
-        blob_hashes=tx.blob_versioned_hashes if isinstance(tx, BlobTransaction) else (),
-    )
-    return _trace(
-        lambda tracer: run_call(state, env, rules, request, tx.gas_limit, tracer), options
-    )
+    chain_id = chain.chain_id
+    before, tx = block.transactions[: location[1]], block.transactions[location[1]]
+
+    def work() -> dict[str, Any]:
+        execution = BlockExecution(state, header, rules, chain_id, hashes)
+        for earlier in before:
+            execution.apply(earlier)
+        env = execution.env
+        request = CallRequest(
+            sender=recover_sender(tx),
+            to=tx.to,
+            value=tx.value,
+            data=tx.data,
+            gas=tx.gas_limit,
+            gas_price=effective_gas_price(tx, env.base_fee),
+            access_list=tx.access_list,
+            blob_hashes=tx.blob_versioned_hashes if isinstance(tx, BlobTransaction) else (),
+        )
+        return _trace(
+            lambda tracer: run_call(state, env, rules, request, tx.gas_limit, tracer), options
+        )
+
+    return await node.calls.run(work)
 
 
 @METHODS.method(
@@ -119,15 +131,21 @@ def trace_transaction(ctx: RpcContext, tx_hash: bytes, options: dict[str, Any]) 
     optional("block", p.block_ref, LATEST),
     optional("options", _options, {}),
 )
-def trace_call(
+async def trace_call(
     ctx: RpcContext, request: CallRequest, block: BlockRef, options: dict[str, Any]
 ) -> dict[str, Any]:
     overrides = options.get("stateOverrides")
-    state, env, rules = call_setup(ctx, block, shared=not overrides)
-    if overrides:
-        apply_overrides(state, p.state_overrides(overrides))
-    gas = call_gas(state, env, request)
-    return _trace(lambda tracer: run_call(state, env, rules, request, gas, tracer), options)
+    try:
+        parsed = p.state_overrides(overrides) if overrides else None
+    except (DecodingError, ValueError, TypeError, KeyError) as exc:
+        raise RpcError(INVALID_PARAMS, f"invalid stateOverrides: {exc}") from None
+    cap = gas_cap(ctx)
+
+    def work(state: State, env: BlockEnv, rules: ForkRules) -> dict[str, Any]:
+        gas = call_gas(state, env, request, cap)
+        return _trace(lambda tracer: run_call(state, env, rules, request, gas, tracer), options)
+
+    return await run_on_state(ctx, block, work, parsed)
 
 
 # --- raw getters ----------------------------------------------------------------------------

@@ -11,14 +11,18 @@ lookups and "header not found" for state queries.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from typing import Any, Final
+from collections.abc import Callable, Hashable
+from typing import Any, Final, TypeVar
 
 from evm.forks import ForkRules
 from evm.frame import BlockEnv
 from evm.gas import GAS_PER_BLOB
 from pyeth.accounts import eip191_hash, sign_hash, typed_data_hash
+from pyeth.callrunner import CallAborted, LoopSequence
 from pyeth.calls import (
+    AccountOverride,
     CallRequest,
     apply_overrides,
     create_access_list,
@@ -66,7 +70,7 @@ from pyeth.trie import EMPTY_TRIE_ROOT, SecureTrie
 METHODS = Namespace()
 
 SUGGESTED_TIP: Final = 10**9  # 1 gwei, as anvil and geth's dev mode suggest
-RPC_GAS_CAP: Final = 50_000_000  # gas of an eth_call that names none (geth's --rpc.gascap)
+UNCAPPED_CALL_GAS: Final = 2**63 - 1  # a call's gas with no cap and none asked (geth's)
 MAX_FEE_HISTORY_BLOCKS: Final = 1024
 MAX_LOG_RESULTS: Final = 10_000
 MAX_LOG_BLOCK_RANGE: Final = 100_000
@@ -131,31 +135,116 @@ def _state(ctx: RpcContext, ref: BlockRef) -> State:
     return ctx.node.state_at(header)
 
 
-def _pending_state(ctx: RpcContext, shared: bool = True) -> State:
-    """The pending block's post-state; the head's while the pool has nothing pending (the
-    pending block then differs from it only in the system contracts' storage, and building it
-    for every estimate after every transaction would cost a block's work)."""
+def _pending_state(ctx: RpcContext) -> State:
+    """The pending block's post-state (shared: read it, do not change it); the head's while
+    the pool has nothing pending (the pending block then differs from it only in the system
+    contracts' storage, and building it for every estimate after every transaction would cost
+    a block's work)."""
     node = ctx.node
     if not node.pool.pending():
-        return node.state_at(node.chain.head, shared)
-    state = node.pending_block(fresh=not shared).state
+        return node.state_at(node.chain.head)
+    state = node.pending_block().state
     assert state is not None
     return state
 
 
-def call_setup(
-    ctx: RpcContext, ref: BlockRef, shared: bool = True
-) -> tuple[State, BlockEnv, ForkRules]:
-    """The state, block environment and rules a call at `ref` runs with; `shared=False` for a
-    state of its own, to apply overrides to."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class CallTarget:
+    """Where a call at a block runs: its environment and rules, and its state: `key` names the
+    state (for reuse by the next call at it), `build` makes a new one, on the event loop."""
+
+    env: BlockEnv
+    rules: ForkRules
+    key: Hashable
+    build: Callable[[], State]
+
+
+def call_target(ctx: RpcContext, ref: BlockRef) -> CallTarget:
+    """What a call at `ref` runs on, for a worker thread: the BLOCKHASH window is read through
+    the event loop, which owns the chain."""
     node = ctx.node
-    if ref.is_pending:
+    chain = node.chain
+    if ref.is_pending and node.pool.pending():
         head, env = node.pending_env()
         rules = node.rules_at(dataclasses.replace(head, number=env.number, timestamp=env.timestamp))
-        return _pending_state(ctx, shared), env, rules
-    header, block_hash = _header(ctx, ref)
-    env = node.call_env(header, block_hash)
-    return node.state_at(header, shared), env, node.rules_at(header)
+        key: Hashable = ("pending", chain.head_hash, node.pool.version, env.timestamp)
+
+        def build() -> State:
+            state = node.pending_block(fresh=True).state
+            assert state is not None
+            return state
+
+    else:
+        if ref.is_pending:  # nothing pending: the head's state (see _pending_state)
+            head, env = node.pending_env()
+            rules = node.rules_at(
+                dataclasses.replace(head, number=env.number, timestamp=env.timestamp)
+            )
+        else:
+            head, block_hash = _header(ctx, ref)
+            env = node.call_env(head, block_hash)
+            rules = node.rules_at(head)
+        root = key = head.state_root
+
+        def build() -> State:
+            return chain.state_at(root)
+
+    loop = asyncio.get_running_loop()
+    env = dataclasses.replace(env, block_hashes=LoopSequence(env.block_hashes, loop))
+    return CallTarget(env, rules, key, build)
+
+
+T = TypeVar("T")
+
+
+async def run_on_state(
+    ctx: RpcContext,
+    ref: BlockRef,
+    work: Callable[[State, BlockEnv, ForkRules], T],
+    overrides: dict[bytes, AccountOverride] | None = None,
+) -> T:
+    """Run `work` on a state of its own at `ref` (with `overrides` applied), in a call worker
+    under the RPC EVM timeout, while the event loop serves others.
+
+    Raises:
+        CallTimeout: `work` ran past the timeout (geth's "execution aborted (timeout = 5s)").
+        CallAborted: the node is shutting down.
+    """
+    node = ctx.node
+    target = call_target(ctx, ref)
+    states = node.calls.states
+    state = target.build() if overrides else states.take(target.key, target.build)
+
+    def job() -> T:
+        if overrides:
+            apply_overrides(state, overrides)
+        return work(state, target.env, target.rules)
+
+    finished = False  # the worker is done with the state, which it left as found
+    try:
+        result = await node.calls.run(job)
+        finished = True
+    except CallAborted:
+        raise  # stopped anywhere in its work: the state is dropped
+    except Exception:
+        finished = True
+        raise
+    finally:
+        if finished and not overrides:
+            states.give(target.key, state)
+    return result
+
+
+def gas_cap(ctx: RpcContext) -> int:
+    """The most gas a call-like request may use (0: no cap), geth's --rpc.gascap."""
+    return ctx.node.config.rpc_gas_cap
+
+
+def capped(request: CallRequest, cap: int) -> CallRequest:
+    """`request` with its gas lowered to `cap` if it asks for more (geth caps silently)."""
+    if cap and request.gas is not None and request.gas > cap:
+        return dataclasses.replace(request, gas=cap)
+    return request
 
 
 # --- chain and client -------------------------------------------------------------------
@@ -520,16 +609,17 @@ def _account_key(ctx: RpcContext, address: bytes) -> bytes:
     return account.private_key
 
 
-def fill_transaction(ctx: RpcContext, request: CallRequest) -> Transaction:
-    """An unsigned transaction from a request: nonce from the pool, gas estimated, fees
-    suggested (EIP-1559 unless a gasPrice is given)."""
+async def fill_transaction(ctx: RpcContext, request: CallRequest) -> Transaction:
+    """An unsigned transaction from a request: gas estimated (in a call worker, as
+    eth_estimateGas), nonce from the pool, fees suggested (EIP-1559 unless a gasPrice is
+    given)."""
     node = ctx.node
-    nonce = request.nonce if request.nonce is not None else node.pool.next_nonce(request.sender)
     if request.gas is None:
-        state, env, rules = call_setup(ctx, BlockRef(tag="pending"))
-        gas = estimate_gas(state, env, rules, request, _estimate_cap(env, rules))
+        gas = await _estimate(ctx, request, BlockRef(tag="pending"), None)
     else:
         gas = request.gas
+    # After the estimate: a send from the same account that finished meanwhile took a nonce.
+    nonce = request.nonce if request.nonce is not None else node.pool.next_nonce(request.sender)
     chain = node.chain_id
     if request.gas_price is None and 2 not in rules_of_next_block(ctx).tx_types:
         # Before London there is no fee market: a legacy transaction at the suggested price.
@@ -570,25 +660,25 @@ def fill_transaction(ctx: RpcContext, request: CallRequest) -> Transaction:
 
 
 @METHODS.method("eth_sendTransaction", required("transaction", p.call_request))
-def send_transaction(ctx: RpcContext, request: CallRequest) -> str:
+async def send_transaction(ctx: RpcContext, request: CallRequest) -> str:
     if request.sender == bytes(20):
         raise ServerError("from: missing")
     node = ctx.node
     if node.accounts.get(request.sender) is None and node.may_impersonate(request.sender):
-        tx = impersonate(fill_transaction(ctx, request), request.sender, node.chain_id)
+        tx = impersonate(await fill_transaction(ctx, request), request.sender, node.chain_id)
         return to_hex(node.submit_transaction(tx))
     key = _account_key(ctx, request.sender)
-    unsigned = fill_transaction(ctx, request)
+    unsigned = await fill_transaction(ctx, request)
     signed = sign_transaction(unsigned, key, node.chain_id)
     return to_hex(node.submit_transaction(signed))
 
 
 @METHODS.method("eth_signTransaction", required("transaction", p.call_request))
-def sign_transaction_rpc(ctx: RpcContext, request: CallRequest) -> dict[str, Any]:
+async def sign_transaction_rpc(ctx: RpcContext, request: CallRequest) -> dict[str, Any]:
     if request.sender == bytes(20):
         raise ServerError("from: missing")
     key = _account_key(ctx, request.sender)
-    signed = sign_transaction(fill_transaction(ctx, request), key, ctx.node.chain_id)
+    signed = sign_transaction(await fill_transaction(ctx, request), key, ctx.node.chain_id)
     return {"raw": to_hex(encode_transaction(signed)), "tx": transaction_json(signed)}
 
 
@@ -612,13 +702,14 @@ def sign_typed_data(ctx: RpcContext, address: bytes, document: dict[str, Any]) -
 # --- calls ------------------------------------------------------------------------------
 
 
-def call_gas(state: State, env: BlockEnv, request: CallRequest) -> int:
-    """The gas of a call: as asked, or geth's RPC cap, within what the caller can pay for. As in
-    geth, a call is not held to Osaka's transaction gas cap (EIP-7825): it is no transaction;
-    eth_estimateGas is, since its answer goes into one."""
+def call_gas(state: State, env: BlockEnv, request: CallRequest, cap: int) -> int:
+    """The gas of a call: as asked, or `cap` (geth's --rpc.gascap; 0: none) when it names none,
+    within what the caller can pay for, and never above `cap`. As in geth, a call is not held
+    to Osaka's transaction gas cap (EIP-7825): it is no transaction; eth_estimateGas is, since
+    its answer goes into one."""
     if request.gas is not None:
-        return request.gas
-    gas = RPC_GAS_CAP
+        return min(request.gas, cap) if cap else request.gas
+    gas = cap or UNCAPPED_CALL_GAS
     price = request.price(env.base_fee)
     if price:
         gas = min(gas, max(0, state.get_balance(request.sender) - request.value) // price)
@@ -631,13 +722,26 @@ def call_gas(state: State, env: BlockEnv, request: CallRequest) -> int:
     optional("block", p.block_ref, LATEST),
     optional("stateOverrides", p.state_overrides),
 )
-def call(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: Any) -> str:
-    state, env, rules = call_setup(ctx, block, shared=not overrides)
-    if overrides:
-        apply_overrides(state, overrides)
-    outcome = run_call(state, env, rules, request, call_gas(state, env, request))
-    outcome.raise_for_failure()
-    return to_hex(outcome.output)
+async def call(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: Any) -> str:
+    cap = gas_cap(ctx)
+
+    def work(state: State, env: BlockEnv, rules: ForkRules) -> str:
+        outcome = run_call(state, env, rules, request, call_gas(state, env, request, cap))
+        outcome.raise_for_failure()
+        return to_hex(outcome.output)
+
+    return await run_on_state(ctx, block, work, overrides)
+
+
+async def _estimate(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: Any) -> int:
+    request = capped(request, gas_cap(ctx))
+    cap = gas_cap(ctx)
+
+    def work(state: State, env: BlockEnv, rules: ForkRules) -> int:
+        limit = _estimate_cap(env, rules)
+        return estimate_gas(state, env, rules, request, min(limit, cap) if cap else limit)
+
+    return await run_on_state(ctx, block, work, overrides)
 
 
 @METHODS.method(
@@ -646,11 +750,8 @@ def call(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: Any)
     optional("block", p.block_ref, BlockRef(tag="pending")),
     optional("stateOverrides", p.state_overrides),
 )
-def estimate(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: Any) -> str:
-    state, env, rules = call_setup(ctx, block, shared=not overrides)
-    if overrides:
-        apply_overrides(state, overrides)
-    return q(estimate_gas(state, env, rules, request, _estimate_cap(env, rules)))
+async def estimate(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: Any) -> str:
+    return q(await _estimate(ctx, request, block, overrides))
 
 
 @METHODS.method(
@@ -658,20 +759,31 @@ def estimate(ctx: RpcContext, request: CallRequest, block: BlockRef, overrides: 
     required("transaction", p.call_request),
     optional("block", p.block_ref, BlockRef(tag="pending")),
 )
-def access_list(ctx: RpcContext, request: CallRequest, block: BlockRef) -> dict[str, Any]:
-    state, env, rules = call_setup(ctx, block)
-    gas = request.gas if request.gas is not None else env.gas_limit
-    found, outcome = create_access_list(state, env, rules, request, gas)
-    out: dict[str, Any] = {
-        "accessList": [
-            {"address": to_hex(a), "storageKeys": [to_hex(k.to_bytes(32, "big")) for k in keys]}
-            for a, keys in found
-        ],
-        "gasUsed": q(outcome.gas_used),
-    }
-    if not outcome.success:
-        out["error"] = "execution reverted" if outcome.reverted else str(outcome.error or "failed")
-    return out
+async def access_list(ctx: RpcContext, request: CallRequest, block: BlockRef) -> dict[str, Any]:
+    cap = gas_cap(ctx)
+
+    def work(state: State, env: BlockEnv, rules: ForkRules) -> dict[str, Any]:
+        gas = request.gas if request.gas is not None else env.gas_limit
+        found, outcome = create_access_list(
+            state, env, rules, request, min(gas, cap) if cap else gas
+        )
+        out: dict[str, Any] = {
+            "accessList": [
+                {
+                    "address": to_hex(a),
+                    "storageKeys": [to_hex(k.to_bytes(32, "big")) for k in keys],
+                }
+                for a, keys in found
+            ],
+            "gasUsed": q(outcome.gas_used),
+        }
+        if not outcome.success:
+            out["error"] = (
+                "execution reverted" if outcome.reverted else str(outcome.error or "failed")
+            )
+        return out
+
+    return await run_on_state(ctx, block, work)
 
 
 # --- logs, filters, subscriptions ---------------------------------------------------------

@@ -22,6 +22,7 @@ from aiohttp import web
 from pyeth import __version__
 from pyeth.accounts import DEFAULT_ACCOUNT_COUNT, DEFAULT_MNEMONIC, DERIVATION_PATH
 from pyeth.address import to_checksum_address
+from pyeth.callrunner import DEFAULT_RPC_EVM_TIMEOUT, DEFAULT_RPC_GAS_CAP
 from pyeth.chain import ChainEvent, GenesisMismatch, InvalidGenesis, load_genesis
 from pyeth.chain.genesis import hardfork_names
 from pyeth.cli import network
@@ -100,6 +101,22 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, help="request bytes")
     parser.add_argument("--max-batch", type=int, default=DEFAULT_MAX_BATCH, help="batch calls")
+    parser.add_argument(
+        "--rpc-gas-cap",
+        type=int,
+        default=DEFAULT_RPC_GAS_CAP,
+        metavar="GAS",
+        help="most gas an eth_call, eth_estimateGas, eth_createAccessList or debug trace may use, "
+        f"whatever it asks (0: no cap; default {DEFAULT_RPC_GAS_CAP:,})",
+    )
+    parser.add_argument(
+        "--rpc-evm-timeout",
+        type=float,
+        default=DEFAULT_RPC_EVM_TIMEOUT,
+        metavar="SECONDS",
+        help='stop such a call after SECONDS with geth\'s "execution aborted" error '
+        f"(0: never; default {DEFAULT_RPC_EVM_TIMEOUT:g})",
+    )
     parser.add_argument("--quiet", action="store_true", help="print no banner or block lines")
     network.add_arguments(parser)
     parser.set_defaults(handler=handle)
@@ -111,6 +128,12 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     if args.chain_id <= 0:
         print("pyeth node: --chain-id must be positive", file=sys.stderr)
+        return 2
+    if args.rpc_gas_cap < 0 or not args.rpc_evm_timeout >= 0:  # `not >=`: NaN too
+        print(
+            "pyeth node: --rpc-gas-cap and --rpc-evm-timeout must be 0 (none) or positive",
+            file=sys.stderr,
+        )
         return 2
     if args.hardfork is not None and args.genesis is not None:
         print(
@@ -140,6 +163,8 @@ def handle(args: argparse.Namespace) -> int:
             signer_key=network_options.signer_key,
             mine=network_options.mine,
             hardfork=args.hardfork,
+            rpc_gas_cap=args.rpc_gas_cap,
+            rpc_evm_timeout=args.rpc_evm_timeout,
         )
         node = Node(config)
     except (InvalidGenesis, GenesisMismatch) as exc:
@@ -246,6 +271,7 @@ async def serve(
     try:
         await stop.wait()
     finally:
+        node.calls.close()  # running calls end now, not at their deadline: cleanup waits
         if p2p_server is not None:
             await p2p_server.close()
         await runner.cleanup()

@@ -852,4 +852,5 @@ async def start(node: Node, settings: P2PSettings | None = None) -> P2PServer:
             network.listen_port = int(address[1])
             break
     network.listening.set()
+    log.info("p2p listening: self=%s", network.url)  # as geth logs its enode URL
     return P2PServer(runner, network)

@@ -3,7 +3,8 @@
 It writes a Clique genesis whose extra data lists N signers, with the ten dev-mnemonic accounts
 prefunded as the dev node funds them, and one key file per signer; then starts N `pyeth node`
 processes on 127.0.0.1 (node i: RPC on base port + i, p2p on base port + 100 + i), the first
-one the bootnode of the others (they find each other through it), prints each node's RPC URL
+one the bootnode of the others, pinned by its node id (they find each other through it; each
+node's p2p key is keys/node-<i>.nodekey, random, made once per folder), prints each node's RPC URL
 and stops them all on Ctrl-C or when one of them dies. The dev accounts stay unlocked on every
 node: this is a development network and its keys are public. The signer keys are derived from
 the mnemonic too (m/44'/60'/1'/0/i), so the same command always makes the same chain and a
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from p2p.identity import load_or_create_node_key
 from pyeth.accounts import DEFAULT_MNEMONIC, DEV_BALANCE, derive_accounts, derive_keys
 from pyeth.address import to_checksum_address
 from pyeth.chain.forks import FORK_ORDER, TIME_FORKS
@@ -201,6 +203,7 @@ class NodePlan:
     p2p_port: int
     command: tuple[str, ...]
     log: Path
+    node_id: bytes
 
     @property
     def rpc_url(self) -> str:
@@ -208,16 +211,18 @@ class NodePlan:
 
     @property
     def p2p_url(self) -> str:
-        return f"ws://127.0.0.1:{self.p2p_port}/p2p"
+        """The node's p2p URL with its id pinned."""
+        return f"ws://{self.node_id.hex()}@127.0.0.1:{self.p2p_port}/p2p"
 
 
 def plan_nodes(
     files: DevnetFiles, base_port: int, directory: Path, keep_chains: bool
 ) -> list[NodePlan]:
-    plans = []
-    bootnode = f"ws://127.0.0.1:{base_port + P2P_OFFSET}/p2p"
+    plans: list[NodePlan] = []
     for index, key in enumerate(files.keys):
         rpc_port, p2p_port = base_port + index, base_port + P2P_OFFSET + index
+        node_key = key.parent / f"node-{index}.nodekey"
+        node_id = load_or_create_node_key(node_key).node_id
         command = [
             sys.executable,
             "-m",
@@ -231,14 +236,15 @@ def plan_nodes(
             str(rpc_port),
             "--p2p-port",
             str(p2p_port),
+            "--nodekey",
+            str(node_key),
         ]
         if index:
-            command += ["--bootnodes", bootnode]
+            command += ["--bootnodes", plans[0].p2p_url]
         if keep_chains:
             command += ["--datadir", str(directory / f"node-{index}")]
-        plans.append(
-            NodePlan(index, rpc_port, p2p_port, tuple(command), directory / f"node-{index}.log")
-        )
+        log = directory / f"node-{index}.log"
+        plans.append(NodePlan(index, rpc_port, p2p_port, tuple(command), log, node_id))
     return plans
 
 
@@ -273,7 +279,11 @@ def handle(args: argparse.Namespace) -> int:
             for path, signer in zip(files.keys, files.signers, strict=True):
                 print(f"signer {to_checksum_address(signer)}: {path}")
             return 0
-        plans = plan_nodes(files, args.base_port, directory, keep_chains=not temporary)
+        try:
+            plans = plan_nodes(files, args.base_port, directory, keep_chains=not temporary)
+        except ValueError as exc:  # a node key file there that holds no key
+            print(f"pyeth devnet: {exc}", file=sys.stderr)
+            return 1
         busy = [port for p in plans for port in (p.rpc_port, p.p2p_port) if _port_taken(port)]
         if busy:
             print(f"pyeth devnet: ports in use: {', '.join(map(str, busy))}", file=sys.stderr)

@@ -1,5 +1,6 @@
-"""The network options of `pyeth node`: a Clique signer key, the p2p port and host, bootnodes,
-peer limits and the network id; and the p2p server started beside the JSON-RPC server.
+"""The network options of `pyeth node`: a Clique signer key, the p2p port and host, the node
+key, bootnodes, peer limits and the network id; and the p2p server started beside the JSON-RPC
+server.
 
 With none of these options `pyeth node` is the dev node it always was, with no p2p at all.
 `--p2p-port` or `--bootnodes` turn the p2p layer on. A dev-mode node (no `--genesis`) that is
@@ -16,6 +17,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from p2p.identity import (
+    NODE_KEY_FILE,
+    NodeKey,
+    NodeKeyError,
+    load_or_create_node_key,
+    read_node_key,
+)
 from p2p.limits import Limits
 from p2p.server import P2PServer, P2PSettings, parse_url, start
 
@@ -51,10 +59,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--bootnodes",
         default="",
         metavar="URL,...",
-        help="peers to dial at start, comma-separated ws://HOST:PORT/p2p URLs",
+        help="peers to dial at start and keep room for, comma-separated ws://HOST:PORT/p2p "
+        "URLs; ws://NODE_ID@HOST:PORT/p2p (as a node prints its own) refuses any other node "
+        "at that address",
     )
     group.add_argument(
-        "--max-peers", type=int, default=Limits().max_peers, help="most peers at once"
+        "--nodekey",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"the node's p2p key (64 hex digits; its node id is derived from it). Default: "
+        f"DATADIR/{NODE_KEY_FILE}, made on first start; a new one each start without --datadir",
+    )
+    group.add_argument(
+        "--max-peers",
+        type=int,
+        default=Limits().max_peers,
+        help="most ordinary peers at once (bootnodes and Clique signers get room on top)",
+    )
+    group.add_argument(
+        "--max-peers-per-ip",
+        type=int,
+        default=Limits().max_peers_per_ip,
+        metavar="N",
+        help="most connections with one IP address (loopback is exempt, as local nodes share "
+        "it; so is it from IP bans)",
     )
     group.add_argument(
         "--network-id", type=int, default=None, help="network id peers must share (chain id)"
@@ -99,6 +128,8 @@ def node_options(args: argparse.Namespace) -> NodeOptions:
         raise ValueError("--p2p-port must be within 0..65535")
     if args.max_peers < 1:
         raise ValueError("--max-peers must be at least 1")
+    if args.max_peers_per_ip < 1:
+        raise ValueError("--max-peers-per-ip must be at least 1")
     bootnodes = bootnode_urls(args.bootnodes)
     signer_key = None
     if args.signer is not None:
@@ -115,16 +146,31 @@ def bootnode_urls(text: str) -> tuple[str, ...]:
 
 
 def p2p_settings(args: argparse.Namespace) -> P2PSettings | None:
-    """The p2p settings, or None when p2p is off."""
+    """The p2p settings, or None when p2p is off.
+
+    Raises:
+        ValueError: a node key file (`--nodekey`, or DATADIR/nodekey) that cannot be read or
+            written or holds no key.
+    """
     bootnodes = bootnode_urls(args.bootnodes)
     if args.p2p_port is None and not bootnodes:
         return None
+    try:
+        if args.nodekey is not None:
+            node_key: NodeKey | None = read_node_key(args.nodekey)
+        elif args.datadir is not None:
+            node_key = load_or_create_node_key(args.datadir / NODE_KEY_FILE)
+        else:
+            node_key = None  # a fresh key for an in-memory node
+    except NodeKeyError as exc:
+        raise ValueError(f"{exc} (--nodekey FILE names another)") from None
     return P2PSettings(
         host=args.p2p_host or args.host,
         port=DEFAULT_P2P_PORT if args.p2p_port is None else args.p2p_port,
         bootnodes=bootnodes,
         network_id=args.network_id,
-        limits=Limits(max_peers=args.max_peers),
+        limits=Limits(max_peers=args.max_peers, max_peers_per_ip=args.max_peers_per_ip),
+        node_key=node_key,
     )
 
 
@@ -155,7 +201,10 @@ def sealing(node: Node) -> str | None:
 def banner_lines(server: P2PServer | None) -> list[str]:
     if server is None:
         return []
-    lines = [f"P2P:               {server.url}"]
+    lines = [
+        f"P2P:               {server.url}",
+        f"Node id:           {server.network.node_id.hex()} (give the URL above to peers)",
+    ]
     if server.network.bootnodes:
         lines.append(f"Bootnodes:         {', '.join(server.network.bootnodes)}")
     return lines

@@ -29,6 +29,8 @@ from p2p.identity import (
 from p2p.limits import Limits
 from p2p.messages import Disconnect, Status, Transactions
 from p2p.server import P2PSettings, parse_url, split_url, start
+from pyeth.cli import build_parser
+from pyeth.cli.network import node_options, p2p_settings
 from pyeth.keys import SECP256K1_HALF_N
 from pyeth.node import Node, NodeConfig
 from pyeth.transactions import FeeMarketTransaction, encode_transaction
@@ -300,3 +302,26 @@ async def test_a_pinned_url_with_the_wrong_id_is_refused(caplog: pytest.LogCaptu
         # Unpinned, the same address is fine (the id pin is optional).
         async with network([c], bootnodes=lambda i, u: [address]) as other:
             await wait_until(lambda: other.servers[0].network.peers, what="unpinned connects")
+
+
+# THE COMMAND LINE
+
+
+def test_the_cli_reads_or_makes_the_node_key(tmp_path: Path) -> None:
+    def settings(*extra: str) -> P2PSettings:
+        args = build_parser().parse_args(["node", "--p2p-port", "0", *extra])
+        made = p2p_settings(args)
+        assert made is not None and made.node_key is not None
+        return made
+
+    first = settings("--datadir", str(tmp_path / "d"))
+    assert first.node_key == read_node_key(tmp_path / "d" / "nodekey")
+    assert settings("--datadir", str(tmp_path / "d")).node_key == first.node_key
+    (tmp_path / "k").write_text(first.node_key.private_key.hex())  # type: ignore[union-attr]
+    assert settings("--nodekey", str(tmp_path / "k")).node_key == first.node_key
+    (tmp_path / "bad").write_text("0x1234")
+    with pytest.raises(ValueError, match=r"node key .*bad: not a secp256k1 private key"):
+        settings("--nodekey", str(tmp_path / "bad"))
+    args = build_parser().parse_args(["node", "--p2p-port", "0", "--max-peers-per-ip", "0"])
+    with pytest.raises(ValueError, match="--max-peers-per-ip must be at least 1"):
+        node_options(args)

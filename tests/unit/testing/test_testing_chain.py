@@ -1,0 +1,205 @@
+"""The harness's chain: accounts, blocks, transactions and calls, snapshots."""
+
+import pytest
+
+from pyeth.accounts import DEFAULT_MNEMONIC, derive_accounts
+from pyeth.address import to_checksum_address
+from pyeth.testing.abi import Address
+from pyeth.testing.chain import Chain
+from pyeth.testing.contracts import Contract, Reverted, TransactionRejected
+from tests.unit.testing.conftest import SUPPLY
+
+
+def test_accounts_are_the_dev_nodes(chain: Chain) -> None:
+    derived = derive_accounts(DEFAULT_MNEMONIC, 10)
+    assert [bytes(a) for a in chain.accounts] == [d.address for d in derived]
+    assert [a.key for a in chain.accounts] == [d.private_key for d in derived]
+    alice = chain.accounts[0]
+    assert str(alice) == to_checksum_address(alice.address) == alice.checksum
+    assert alice == str(alice).lower()  # equal to its hex text, any case
+    assert chain.get_balance(alice) == 10_000 * 10**18
+    assert chain.get_nonce(alice) == 0
+
+
+def test_deploy_call_and_transact(chain: Chain, token: Contract) -> None:
+    alice, bob = chain.accounts[:2]
+    assert isinstance(token.address, Address)
+    assert chain.get_code(token) != b""
+    assert token.balanceOf(alice) == SUPPLY
+    assert token.name() == "Test Token"  # an ABI function wins over the attribute name
+    assert token.contract_name == "Token"
+    receipt = token.transfer(bob, 10, sender=alice)
+    assert receipt.status is True
+    assert receipt.return_value is True
+    assert receipt.gas_used > 21_000
+    assert token.balanceOf(bob) == 10
+    assert token.balanceOf(alice) == SUPPLY - 10
+    assert [e.name for e in receipt.events] == ["Transfer"]
+    event = receipt.events[0]
+    assert event.args == {"from": alice, "to": bob, "value": 10}
+    assert event.from_ == alice and event.value == 10 and event.address == token.address
+    assert len(receipt.logs) == 1 and receipt.logs[0].topics[0] == token.events.Transfer.topic
+    assert chain.last_receipt is receipt
+
+
+def test_a_block_per_transaction(chain: Chain, token: Contract) -> None:
+    bob = chain.accounts[1]
+    start = chain.block_number
+    stamp = chain.timestamp
+    receipt = token.transfer(bob, 1)
+    assert chain.block_number == start + 1 == receipt.block_number
+    assert chain.timestamp == stamp + 1
+    block = chain.get_block()
+    assert block.receipts == [receipt]
+    assert block.gas_used == receipt.gas_used
+    assert block.parent is chain.get_block(start)
+    assert block.hash == block.header.hash  # on demand, from the light record
+    assert block.header.parent_hash == chain.get_block(start).hash
+
+
+def test_batched_blocks_without_automine(token: Contract, chain: Chain) -> None:
+    bob = chain.accounts[1]
+    chain.automine = False
+    start = chain.block_number
+    first = token.transfer(bob, 1)
+    second = token.transfer(bob, 2)
+    assert chain.block_number == start  # still open
+    assert first.block_number == second.block_number == start + 1
+    block = chain.mine()
+    assert block.number == start + 1
+    assert block.receipts == [first, second]
+    assert block.gas_used == first.gas_used + second.gas_used
+    chain.mine(3)
+    assert chain.block_number == start + 4
+
+
+def test_fees_are_paid_at_the_base_fee(chain: Chain, token: Contract) -> None:
+    alice, bob = chain.accounts[:2]
+    base_fee = chain.base_fee
+    assert base_fee > 0
+    before = chain.get_balance(alice)
+    receipt = chain.send(bob, 5, sender=alice)
+    assert receipt.gas_used == 21_000
+    assert receipt.gas_price == base_fee
+    assert chain.get_balance(alice) == before - 5 - receipt.fee
+    assert chain.get_balance(bob) == 10_000 * 10**18 + 5
+
+
+def test_failed_transaction_is_included_and_raises(chain: Chain, token: Contract) -> None:
+    alice, bob = chain.accounts[:2]
+    nonce = chain.get_nonce(bob)
+    with pytest.raises(Reverted) as info:
+        token.transfer(alice, 1, sender=bob)
+    failure = info.value
+    assert "insufficient balance" in str(failure)
+    assert failure.receipt is not None and failure.receipt.status is False
+    assert failure.receipt.revert_data == failure.revert_data
+    assert chain.get_nonce(bob) == nonce + 1  # included and charged
+    assert chain.last_receipt is failure.receipt
+
+
+def test_rejected_transaction_changes_nothing(chain: Chain, token: Contract) -> None:
+    poor = Address(b"\x01" * 20)
+    block = chain.block_number
+    with pytest.raises(TransactionRejected, match="insufficient funds"):
+        chain.send(chain.accounts[1], 1, sender=poor)
+    with pytest.raises(TransactionRejected, match="intrinsic gas too low"):
+        token.transfer(chain.accounts[1], 1, gas=1000)
+    assert chain.block_number == block
+    assert chain.get_nonce(poor) == 0
+
+
+def test_call_changes_nothing(chain: Chain, token: Contract) -> None:
+    alice, bob = chain.accounts[:2]
+    nonce = chain.get_nonce(alice)
+    assert token.transfer.call(bob, 10) is True
+    assert token.balanceOf(bob) == 0
+    assert chain.get_nonce(alice) == nonce
+    with pytest.raises(Reverted, match="insufficient balance"):
+        token.transfer.call(alice, 1, sender=bob)
+
+
+def test_snapshot_and_revert(chain: Chain, token: Contract) -> None:
+    alice, bob = chain.accounts[:2]
+    block = chain.block_number
+    snap = chain.snapshot()
+    token.transfer(bob, 10)
+    chain.deal(bob, 1)
+    chain.store(token, 0, 12345)
+    inner = chain.snapshot()
+    token.transfer(bob, 20)
+    chain.revert(inner)
+    assert token.balanceOf(bob) == 10
+    chain.revert(snap)
+    assert token.balanceOf(bob) == 0
+    assert token.balanceOf(alice) == SUPPLY
+    assert chain.get_balance(bob) == 10_000 * 10**18
+    assert chain.load(token, 0) == SUPPLY  # totalSupply's slot
+    assert chain.block_number == block
+    with pytest.raises(ValueError, match="no snapshot"):
+        chain.revert(snap)  # used up
+    # Transactions after the revert build on the reverted chain.
+    receipt = token.transfer(bob, 3)
+    assert receipt.block_number == block + 1
+    assert token.balanceOf(bob) == 3
+
+
+def test_revert_restores_an_open_block(chain: Chain, token: Contract) -> None:
+    bob = chain.accounts[1]
+    chain.automine = False
+    first = token.transfer(bob, 1)
+    snap = chain.snapshot()
+    token.transfer(bob, 2)
+    chain.revert(snap)
+    block = chain.mine()
+    assert block.receipts == [first]
+    assert block.gas_used == first.gas_used
+    assert token.balanceOf(bob) == 1
+
+
+def test_anchor(token_artifact) -> None:
+    chain = Chain()
+    token = chain.deploy(token_artifact, SUPPLY)
+    bob = chain.accounts[1]
+    with chain.anchor():
+        token.transfer(bob, 10)
+        with chain.anchor():
+            token.transfer(bob, 5)
+            assert token.balanceOf(bob) == 15
+        assert token.balanceOf(bob) == 10
+    assert token.balanceOf(bob) == 0
+    assert not chain.state.keep_journal  # no live snapshot: the journal is cleared again
+
+
+def test_contract_at_and_counters(chain: Chain, token: Contract, token_artifact) -> None:
+    again = chain.at(token.address, token_artifact)
+    assert again == token and again.balanceOf(chain.accounts[0]) == SUPPLY
+    also = Contract.at(chain, str(token.address), token_artifact.abi)
+    assert also.totalSupply() == SUPPLY
+    calls, txs = chain.call_count, chain.tx_count
+    token.transfer(chain.accounts[1], 1)
+    token.balanceOf(chain.accounts[1])
+    assert (chain.call_count, chain.tx_count) == (calls + 2, txs + 1)
+
+
+def test_on_transaction_callbacks(chain: Chain, token: Contract) -> None:
+    seen = []
+    chain.on_transaction.append(seen.append)
+    receipt = token.transfer(chain.accounts[1], 1)
+    assert seen == [receipt]
+
+
+def test_forks(token_artifact) -> None:
+    prague = Chain(fork="prague")
+    assert prague.fork == "prague"
+    token = prague.deploy(token_artifact, 5)
+    assert token.totalSupply() == 5
+    with pytest.raises(ValueError):
+        Chain(fork="frontier")
+
+
+def test_state_root_on_demand(chain: Chain) -> None:
+    root = chain.state_root()
+    assert len(root) == 32
+    chain.deal(chain.accounts[5], 1)
+    assert chain.state_root() != root

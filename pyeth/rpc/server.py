@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from pyeth.node import Node
 from pyeth.rpc import access, debug, dev, eth, net, personal, txpool, web3
@@ -41,6 +41,7 @@ from pyeth.rpc.filters import Filters
 from pyeth.rpc.websocket import (
     DEFAULT_SEND_BUDGET,
     DEFAULT_STALL_TIMEOUT,
+    SHUTDOWN_GRACE,
     WebSocketConnection,
     dumps,
 )
@@ -76,6 +77,7 @@ FILTERS: Final = web.AppKey("filters", Filters)
 SETTINGS: Final = web.AppKey("settings", ServerSettings)
 METHODS: Final = web.AppKey("methods", dict[str, Method])
 LOAD: Final = web.AppKey("load", access.Load)
+CONNECTIONS: Final = web.AppKey("connections", set[WebSocketConnection])
 
 
 def all_methods(dev_methods: bool = True) -> dict[str, Method]:
@@ -102,6 +104,8 @@ def init(node: Node, settings: ServerSettings | None = None) -> web.Application:
         client_max_size=settings.max_body_bytes, middlewares=[access.middleware(rules, load)]
     )
     app[LOAD] = load
+    app[CONNECTIONS] = set()
+    app.on_shutdown.append(_close_websockets)
     app[NODE] = node
     app[SETTINGS] = settings
     app[METHODS] = all_methods(settings.dev_methods)
@@ -131,6 +135,15 @@ async def _expire_filters(filters: Filters) -> None:
     while True:
         await asyncio.sleep(30)
         filters.expire()
+
+
+async def _close_websockets(app: web.Application) -> None:
+    """Close every WebSocket when the node stops, so shutdown does not wait on clients."""
+    open_now = app[CONNECTIONS]
+    connections = list(open_now)
+    for connection in connections:
+        connection.drop("the node is shutting down", WSCloseCode.GOING_AWAY, SHUTDOWN_GRACE)
+    await asyncio.gather(*(connection.wait_dropped() for connection in connections))
 
 
 async def _node_background(app: web.Application) -> AsyncIterator[None]:
@@ -311,6 +324,7 @@ async def handle_websocket(request: web.Request) -> web.WebSocketResponse:
     ctx = RpcContext(app[NODE], app[FILTERS], connection)
     methods = app[METHODS]
     writer = asyncio.create_task(connection.write())
+    app[CONNECTIONS].add(connection)
     try:
         async for message in ws:
             if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
@@ -322,5 +336,6 @@ async def handle_websocket(request: web.Request) -> web.WebSocketResponse:
             elif message.type == WSMsgType.ERROR:
                 break
     finally:
+        app[CONNECTIONS].discard(connection)
         await connection.finish(writer)
     return ws

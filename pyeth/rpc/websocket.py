@@ -32,6 +32,7 @@ from aiohttp import WSCloseCode, web
 DEFAULT_SEND_BUDGET: Final = 4 * 1024 * 1024  # bytes waiting for one client before it is dropped
 DEFAULT_STALL_TIMEOUT: Final = 60.0  # seconds a client may leave its responses unread
 CLOSE_GRACE: Final = 2.0  # seconds to deliver a close frame before the socket is aborted
+SHUTDOWN_GRACE: Final = 0.5  # the same when the node stops
 
 log = logging.getLogger(__name__)
 
@@ -167,25 +168,36 @@ class WebSocketConnection:
             return False
         return self.close_reason is None
 
-    def drop(self, reason: str) -> None:
-        """Disconnect a client that does not keep up, and free what waits for it now."""
+    def drop(
+        self,
+        reason: str,
+        code: WSCloseCode = WSCloseCode.POLICY_VIOLATION,
+        grace: float = CLOSE_GRACE,
+    ) -> None:
+        """Disconnect the client (one that does not keep up, or all when the node stops) and
+        free what waits for it now."""
         if self.close_reason is not None:
             return
         self.close_reason = reason
-        log.warning("closing a WebSocket client: %s", reason)
+        if code == WSCloseCode.POLICY_VIOLATION:
+            log.warning("closing a WebSocket client: %s", reason)
         self._queue.clear()
         self._heads.clear()
         self._queued_bytes = 0
         self._room.set()
-        self._dropping = asyncio.get_running_loop().create_task(self._close(reason))
+        self._dropping = asyncio.get_running_loop().create_task(self._close(reason, code, grace))
 
-    async def _close(self, reason: str) -> None:
+    async def _close(self, reason: str, code: WSCloseCode, grace: float) -> None:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(
-                self.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=reason.encode()[:120]),
-                CLOSE_GRACE,
-            )
+            # A close reason must fit a control frame (125 bytes with the code).
+            await asyncio.wait_for(self.ws.close(code=code, message=reason.encode()[:120]), grace)
         self.abort()
+
+    async def wait_dropped(self) -> None:
+        """Until a drop has closed the socket."""
+        dropping = self._dropping
+        if dropping is not None:
+            await asyncio.wait({dropping})
 
     def abort(self) -> None:
         """Close the socket at once, dropping whatever it still buffers."""

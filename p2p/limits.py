@@ -9,8 +9,10 @@ refuses costs points, see the `PENALTY_*` constants; points recover with time, s
 peer's occasional stale transaction never adds up). The session closes with the reason and
 the peer is banned for `ban_seconds` by what it cannot choose: its proven node id and its IP
 address (unless the address is in `exempt_networks`, loopback by default, where every local
-node shares one address). A peer that is merely slow or unlucky (a request that times out, a
-full send queue) is disconnected without a ban. This module keeps counters and clocks; it
+node shares one address; new connections from such an address are then only slowed down, to
+`handshakes_after_ban` a second, so that fresh keys cannot be churned through at full speed).
+A peer that is merely slow or unlucky (a request that times out, a full send queue) is
+disconnected without a ban. This module keeps counters and clocks; it
 sends nothing and decides nothing about blocks.
 """
 
@@ -40,6 +42,10 @@ class Limits:
     idle_seconds: float = 60.0  # an inbound peer this long without news may make room
     reputation: float = 100.0  # penalty points that get a peer dropped and banned
     reputation_recovery: float = 1.0  # penalty points forgiven per second
+    # New connections from an address whose peer was banned, while the ban lasts (an exempt
+    # address, where the IP is not banned, cannot churn through fresh keys at full speed).
+    handshakes_after_ban: float = 1.0  # a second
+    handshake_burst_after_ban: int = 5
     requests_per_second: float = 50.0  # GetBlockHeaders/GetBlockBodies/GetPeers, per peer
     request_burst: int = 200
     messages_per_second: float = 500.0  # every message, per peer

@@ -40,11 +40,13 @@ from yarl import URL
 from p2p.gossip import MAX_SEEN, BoundedSet, block_recipients, transaction_recipients
 from p2p.identity import NODE_ID_SIZE, NODE_KEY_FILE, NodeKey, load_or_create_node_key
 from p2p.limits import (
+    MAX_BANS,
     PENALTY_BAD_SIGNATURE,
     PENALTY_REJECTED_TRANSACTION,
     BanList,
     Limits,
     Misbehaviour,
+    TokenBucket,
 )
 from p2p.messages import (
     PROTOCOL_VERSION,
@@ -206,6 +208,8 @@ class Network:
         self._fetching: set[bytes] = set()
         self._handshakes = 0
         self._handshakes_from: dict[str, int] = {}  # inbound handshakes by IP
+        # Addresses whose peer was banned: their new connections are rate-limited until then.
+        self._slowed: OrderedDict[str, tuple[float, TokenBucket]] = OrderedDict()
         self._client: aiohttp.ClientSession | None = None
         self._unsubscribe: list[Callable[[], None]] = []
 
@@ -307,6 +311,10 @@ class Network:
             return web.Response(status=403, text="banned")
         if not exempt and self._handshakes_from.get(remote, 0) >= self.limits.max_peers_per_ip:
             return web.Response(status=503, text="too many handshakes from this address")
+        if not self._may_handshake(remote):
+            return web.Response(
+                status=429, text="too many connections from this address after a ban"
+            )
         ws = web.WebSocketResponse(
             max_msg_size=self.limits.max_message_size,
             compress=False,
@@ -464,7 +472,25 @@ class Network:
         self.bans.ban(peer.node_id.hex(), seconds)
         if not self.limits.is_exempt(peer.remote):
             self.bans.ban(peer.remote, seconds)
+        elif peer.remote not in self._slowed:
+            bucket = TokenBucket(
+                self.limits.handshakes_after_ban, self.limits.handshake_burst_after_ban
+            )
+            self._slowed[peer.remote] = (time.monotonic() + seconds, bucket)
+            while len(self._slowed) > MAX_BANS:
+                self._slowed.popitem(last=False)
         log.warning("banned %r for %.0fs: %s", peer, seconds, reason)
+
+    def _may_handshake(self, remote: str) -> bool:
+        """False if `remote` had a peer banned lately and has used up its handshakes."""
+        entry = self._slowed.get(remote)
+        if entry is None:
+            return True
+        until, bucket = entry
+        if until <= time.monotonic():
+            del self._slowed[remote]
+            return True
+        return bucket.take()
 
     # --- dialing and peer exchange ----------------------------------------------------------
 

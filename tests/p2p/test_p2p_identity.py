@@ -178,6 +178,36 @@ async def test_a_banned_peer_with_a_new_key_from_the_same_address_is_refused() -
         assert not server.network.peers
 
 
+async def test_an_exempt_address_with_a_ban_is_slowed_down() -> None:
+    # Loopback is not banned (local nodes share it), but fresh keys from it after a ban are
+    # let in only at the slowed rate.
+    node = Node()
+    limits = dataclasses.replace(
+        FAST_LIMITS, handshakes_after_ban=0.01, handshake_burst_after_ban=2
+    )
+    async with network([node], limits=limits) as net:
+        server = net.servers[0]
+        bad = RawPeer(server.url, node)
+        try:
+            await bad.connect()
+            await bad.send(b"\x07 garbage")
+            await bad.receive_until_closed()
+        finally:
+            await bad.close()
+        await wait_until(lambda: server.network.bans.is_banned(bad.node_id.hex()))
+        assert not server.network.bans.is_banned("127.0.0.1")
+        fresh = [RawPeer(server.url, node) for _ in range(3)]
+        try:
+            for peer in fresh[:2]:
+                assert isinstance(await peer.connect(), Status)
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await fresh[2].connect()
+            assert refused.value.status == 429
+        finally:
+            for peer in fresh:
+                await peer.close()
+
+
 async def test_connections_per_address_are_limited() -> None:
     node = Node()
     limits = dataclasses.replace(STRICT, max_peers_per_ip=2)

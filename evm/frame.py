@@ -52,6 +52,10 @@ class Message:
     is_create: bool = False
     should_transfer_value: bool = True
     disable_precompiles: bool = False  # the code came through an EIP-7702 delegation
+    # What made the message, as tracers name it: CALL, CALLCODE, DELEGATECALL, STATICCALL,
+    # CREATE or CREATE2 (a transaction's own message is a CALL or a CREATE). Only message hooks
+    # read it; the interpreter goes by the flags above.
+    kind: str = "CALL"
 
 
 @dataclass(slots=True)

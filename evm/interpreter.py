@@ -190,6 +190,10 @@ def _with_touched_target(result: MessageResult, state: WorldState, target: bytes
 
 def process_message(message: Message, context: Context) -> MessageResult:
     """Run a message call: move the value, execute, and undo everything if it fails."""
+    # A create's own hook calls are made by process_create, around its code deposit.
+    hook = context.message_hook
+    if hook is not None and not message.is_create:
+        hook.enter(message)
     state = context.state
     snapshot = state.snapshot()
     if message.should_transfer_value and message.value:
@@ -199,11 +203,16 @@ def process_message(message: Message, context: Context) -> MessageResult:
     if not result.success:
         state.revert(snapshot)
     _with_touched_target(result, state, message.target)
+    if hook is not None and not message.is_create:
+        hook.exit(message, result)
     return result
 
 
 def process_create(message: Message, context: Context) -> MessageResult:
     """Run a contract creation: execute the init code, then pay for and install its output."""
+    hook = context.message_hook
+    if hook is not None:
+        hook.enter(message)
     state = context.state
     snapshot = state.snapshot()
     state.mark_created(message.target)
@@ -221,10 +230,13 @@ def process_create(message: Message, context: Context) -> MessageResult:
                 raise OutOfGas
         except ExceptionalHalt as error:
             state.revert(snapshot)
-            return MessageResult(False, 0, b"", error=error)
-        result.gas_left -= deposit
-        state.set_code(message.target, code)
-        result.created_address = message.target
+            result = MessageResult(False, 0, b"", error=error)
+        else:
+            result.gas_left -= deposit
+            state.set_code(message.target, code)
+            result.created_address = message.target
     else:
         state.revert(snapshot)
+    if hook is not None:
+        hook.exit(message, result)
     return result

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from evm.addresses import create_address
-from evm.context import Context
+from evm.context import Context, MessageHook
 from evm.delegation import delegated_address, designator
 from evm.forks import ForkRules
 from evm.frame import BlockEnv, Message, TxEnv
@@ -154,8 +154,14 @@ def apply_transaction(
     sender: bytes,
     rules: ForkRules,
     gas_available: int | None = None,
+    *,
+    message_hook: MessageHook | None = None,
 ) -> TransactionResult:
-    """Check and execute `tx`; on InvalidTransaction the state is untouched."""
+    """Check and execute `tx`; on InvalidTransaction the state is untouched.
+
+    `message_hook` is told of every message the transaction runs (see evm.context.MessageHook):
+    how the contract test harness collects console.log lines and call trees.
+    """
     price = check_transaction(state, block, tx, sender, rules, gas_available)
     blob_hashes = tx.blob_versioned_hashes if isinstance(tx, BlobTransaction) else ()
     blob_gas_used = blob_gas(len(blob_hashes))
@@ -179,7 +185,9 @@ def apply_transaction(
     if isinstance(tx, SetCodeTransaction):
         auth_refund = set_delegations(state, tx.authorization_list, block.chain_id)
 
-    context = Context(state, block, TxEnv(sender, price, blob_hashes), rules)
+    context = Context(
+        state, block, TxEnv(sender, price, blob_hashes), rules, message_hook=message_hook
+    )
     contract_address = None
     if tx.to is None:
         contract_address = create_address(sender, nonce)
@@ -193,6 +201,7 @@ def apply_transaction(
             gas=gas,
             code=tx.data,
             is_create=True,
+            kind="CREATE",
         )
         if address_collides(state, contract_address):
             result = None

@@ -92,6 +92,7 @@ def _create(frame: Frame, value: int, offset: int, size: int, salt: int | None) 
         code=init_code,
         depth=message.depth + 1,
         is_create=True,
+        kind="CREATE" if salt is None else "CREATE2",
     )
     child = interpreter.process_create(child_message, context)
     _absorb(frame, child)
@@ -155,6 +156,7 @@ def _call(
     is_static: bool,
     in_range: tuple[int, int],
     out_range: tuple[int, int],
+    kind: str,
 ) -> None:
     """Run a child message call and write its output to memory (the shared tail of the calls)."""
     message = frame.message
@@ -177,6 +179,7 @@ def _call(
         is_static=is_static or message.is_static,
         should_transfer_value=transfer,
         disable_precompiles=code.delegated,
+        kind=kind,
     )
     child = interpreter.process_message(child_message, context)
     _absorb(frame, child)
@@ -243,7 +246,7 @@ def call(frame: Frame) -> None:
         frame.gas_left += child_gas
         stack.append(0)
         return
-    _call(frame, child_gas, value, sender, target, code, True, False, in_range, out_range)
+    _call(frame, child_gas, value, sender, target, code, True, False, in_range, out_range, "CALL")
 
 
 def callcode(frame: Frame) -> None:
@@ -269,7 +272,9 @@ def callcode(frame: Frame) -> None:
         frame.gas_left += child_gas
         stack.append(0)
         return
-    _call(frame, child_gas, value, target, target, code, True, False, in_range, out_range)
+    _call(
+        frame, child_gas, value, target, target, code, True, False, in_range, out_range, "CALLCODE"
+    )
 
 
 def delegatecall(frame: Frame) -> None:
@@ -300,6 +305,7 @@ def delegatecall(frame: Frame) -> None:
         False,
         in_range,
         out_range,
+        "DELEGATECALL",
     )
 
 
@@ -320,7 +326,7 @@ def staticcall(frame: Frame) -> None:
     grow_memory(frame, (in_range, out_range))
     # OPERATION
     sender = frame.message.target
-    _call(frame, child_gas, 0, sender, target, code, True, True, in_range, out_range)
+    _call(frame, child_gas, 0, sender, target, code, True, True, in_range, out_range, "STATICCALL")
 
 
 # --- halting -----------------------------------------------------------------------------

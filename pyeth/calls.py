@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Final
 
 from evm.addresses import create_address
-from evm.context import Context
+from evm.context import Context, MessageHook
 from evm.errors import EVMError, OutOfGas, Revert
 from evm.forks import ForkRules
 from evm.frame import BlockEnv, Frame, Message, TxEnv
@@ -154,8 +154,12 @@ def run_call(
     request: CallRequest,
     gas: int,
     tracer: AccessTracer | None = None,
+    *,
+    message_hook: MessageHook | None = None,
 ) -> CallOutcome:
     """Execute `request` with `gas` on `state`, then undo every change it made.
+
+    `message_hook` is told of every message the call runs (evm.context.MessageHook).
 
     Raises:
         CallError: the request cannot run (gas below intrinsic, funds, fee cap below base fee).
@@ -187,13 +191,16 @@ def run_call(
         state.set_balance(sender, balance - gas * price)
         nonce = state.get_nonce(sender)
         state.set_nonce(sender, nonce + 1)
-        context = Context(state, env, TxEnv(sender, price, request.blob_hashes), rules, tracer)
+        tx_env = TxEnv(sender, price, request.blob_hashes)
+        context = Context(state, env, tx_env, rules, tracer, message_hook)
         left = gas - intrinsic
         created = None
         if to is None:
             created = create_address(sender, nonce)
             state.warm_account(created)
-            message = Message(sender, created, created, value, b"", left, data, is_create=True)
+            message = Message(
+                sender, created, created, value, b"", left, data, is_create=True, kind="CREATE"
+            )
             result = None if address_collides(state, created) else process_create(message, context)
         else:
             state.warm_account(to)

@@ -180,8 +180,8 @@ class CallRunner:
     def close(self) -> None:
         """Stop every call and take no more; the workers end once their call has stopped."""
         self.closed = True
-        self.abort_all()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self.abort_all()  # waiting ones too: each raises as soon as a worker takes it
+        self._executor.shutdown(wait=False)
 
 
 class StatePool:

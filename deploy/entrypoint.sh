@@ -10,7 +10,9 @@
 #                 none of them: a follower (the bootnode)
 #   HOST          address to listen on, RPC and p2p (default 0.0.0.0; 127.0.0.1 on the host net)
 #   RPC_PORT      JSON-RPC port (default 8545); P2P_PORT p2p port (default 30303)
-#   BOOTNODES     comma-separated ws://HOST:PORT/p2p
+#   BOOTNODES     comma-separated ws://HOST:PORT/p2p, or ws://NODE_ID@HOST:PORT/p2p to refuse any
+#                 other node there (a node prints its URL with its id at start; its key is kept
+#                 in DATA/chain-<name>/nodekey, so the id survives restarts)
 #   DATA          where genesis and keys (devnet-<name>) and the chain (chain-<name>) live
 #                 (default /data)
 #

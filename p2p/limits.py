@@ -18,6 +18,7 @@ sends nothing and decides nothing about blocks.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import time
 from collections import OrderedDict
@@ -76,7 +77,13 @@ class Limits:
             address = ipaddress.ip_address(ip)
         except ValueError:
             return False
-        return any(address in ipaddress.ip_network(net) for net in self.exempt_networks)
+        return any(address in network for network in _networks(self.exempt_networks))
+
+
+@functools.cache
+def _networks(cidrs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Parsed once per distinct setting (a node has one)."""
+    return tuple(ipaddress.ip_network(cidr) for cidr in cidrs)
 
 
 class Misbehaviour(Exception):

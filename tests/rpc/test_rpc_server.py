@@ -1,11 +1,10 @@
 """JSON-RPC framing over HTTP: parse errors, invalid requests, unknown methods, batches and
-notifications, body and batch limits, CORS, and malformed params that change nothing."""
+notifications, body and batch limits, CORS, and malformed params that change nothing. Random
+requests, batches, bodies and headers: test_rpc_fuzz.py; access rules: test_rpc_security.py."""
 
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from pyeth.rpc import ServerSettings, init
 from tests.helpers.rpc import ACCOUNT0, ACCOUNT1, RpcClient
@@ -158,50 +157,6 @@ async def test_malformed_params_are_invalid_params_and_change_nothing(rpc, metho
     assert error["code"] == -32602, error
     assert await rpc.call("eth_getTransactionCount", ACCOUNT0, "latest") == before
     assert await rpc.call("eth_blockNumber") == head
-
-
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=10,
-)
-METHOD_NAMES = st.sampled_from(
-    [
-        "eth_getBalance",
-        "eth_call",
-        "eth_getLogs",
-        "eth_sendRawTransaction",
-        "eth_getBlockByNumber",
-        "eth_feeHistory",
-        "eth_estimateGas",
-        "eth_getProof",
-        "eth_newFilter",
-        "eth_sign",
-        "eth_sendTransaction",
-        "eth_subscribe",
-        "evm_mine",
-        "debug_traceCall",
-        "anvil_setStorageAt",
-        "anvil_setCode",
-        "anvil_reset",
-        "anvil_dropTransaction",
-    ]
-) | st.text(max_size=12)
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(method=METHOD_NAMES, params=st.lists(JSON_VALUES, max_size=4), request_id=st.integers())
-async def test_random_requests_get_a_response_and_the_server_keeps_serving(
-    rpc, method, params, request_id
-):
-    body = await rpc.post({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
-    assert body["id"] == request_id
-    assert ("result" in body) != ("error" in body)
-    if "error" in body:
-        assert body["error"]["code"] in (-32602, -32601, -32000, -32005, 3), body
-    assert await rpc.call("eth_chainId") == "0x539"
 
 
 async def test_random_bytes_are_parse_errors(client):

@@ -156,10 +156,12 @@ def run_call(
     tracer: AccessTracer | None = None,
     *,
     message_hook: MessageHook | None = None,
+    origin: bytes | None = None,
 ) -> CallOutcome:
     """Execute `request` with `gas` on `state`, then undo every change it made.
 
-    `message_hook` is told of every message the call runs (evm.context.MessageHook).
+    `message_hook` is told of every message the call runs (evm.context.MessageHook); `origin`
+    is what ORIGIN reads instead of the sender (the contract harness's prank cheat).
 
     Raises:
         CallError: the request cannot run (gas below intrinsic, funds, fee cap below base fee).
@@ -191,7 +193,7 @@ def run_call(
         state.set_balance(sender, balance - gas * price)
         nonce = state.get_nonce(sender)
         state.set_nonce(sender, nonce + 1)
-        tx_env = TxEnv(sender, price, request.blob_hashes)
+        tx_env = TxEnv(sender if origin is None else origin, price, request.blob_hashes)
         context = Context(state, env, tx_env, rules, tracer, message_hook)
         left = gas - intrinsic
         created = None

@@ -156,11 +156,13 @@ def apply_transaction(
     gas_available: int | None = None,
     *,
     message_hook: MessageHook | None = None,
+    origin: bytes | None = None,
 ) -> TransactionResult:
     """Check and execute `tx`; on InvalidTransaction the state is untouched.
 
     `message_hook` is told of every message the transaction runs (see evm.context.MessageHook):
-    how the contract test harness collects console.log lines and call trees.
+    how the contract test harness collects console.log lines and call trees. `origin` is what
+    ORIGIN reads instead of the sender: the harness's prank(sender, origin) cheat, as forge's.
     """
     price = check_transaction(state, block, tx, sender, rules, gas_available)
     blob_hashes = tx.blob_versioned_hashes if isinstance(tx, BlobTransaction) else ()
@@ -186,7 +188,11 @@ def apply_transaction(
         auth_refund = set_delegations(state, tx.authorization_list, block.chain_id)
 
     context = Context(
-        state, block, TxEnv(sender, price, blob_hashes), rules, message_hook=message_hook
+        state,
+        block,
+        TxEnv(sender if origin is None else origin, price, blob_hashes),
+        rules,
+        message_hook=message_hook,
     )
     contract_address = None
     if tx.to is None:

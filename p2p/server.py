@@ -445,12 +445,12 @@ class Network:
             if new_dialer > old_dialer:
                 return "already connected", None
             return None, None
+        if reserved:  # proven: the per-IP limit is against crowds of made-up identities
+            return None, None
         if not exempt:
             same_ip = sum(1 for peer in self.peers.values() if peer.remote == remote)
             if same_ip >= self.limits.max_peers_per_ip:
                 return f"too many peers from {remote}", None
-        if reserved:
-            return None, None
         ordinary = [peer for peer in self.peers.values() if not peer.reserved]
         if address is not None:
             outbound = sum(1 for peer in ordinary if not peer.inbound)

@@ -27,13 +27,13 @@ from p2p.identity import (
     verify_node_proof,
 )
 from p2p.limits import Limits
-from p2p.messages import Disconnect, Status, Transactions
+from p2p.messages import Disconnect, GetPeers, Peers, Status, Transactions
 from p2p.server import P2PSettings, parse_url, split_url, start
 from pyeth.cli import build_parser
 from pyeth.cli.network import node_options, p2p_settings
 from pyeth.keys import SECP256K1_HALF_N
 from pyeth.node import Node, NodeConfig
-from pyeth.transactions import FeeMarketTransaction, encode_transaction
+from pyeth.transactions import FeeMarketTransaction, encode_transaction, sign_transaction
 from tests.helpers.p2p import (
     FAST_LIMITS,
     KEYS,
@@ -43,6 +43,7 @@ from tests.helpers.p2p import (
     connected,
     make_node,
     network,
+    transfer,
     wait_until,
 )
 
@@ -317,6 +318,34 @@ async def test_a_garbage_signature_flood_gets_the_peer_dropped() -> None:
         await wait_until(lambda: bans.is_banned(peer.node_id.hex()), what="the peer banned")
         assert len(node.pool) == 0
         assert len(submitted) < 60  # dropped after a few dozen, not after 1,024
+
+
+async def test_stale_gossip_costs_nothing_but_unfunded_transactions_do() -> None:
+    node = Node()
+    node.submit_transaction(transfer(0))  # mined at once (automine): nonce 0 is used
+    stranger = NodeKey.generate().private_key  # a valid signer with no funds
+    stale = [transfer(0, to=bytes([1]) * 19 + bytes([n])) for n in range(2, 202)]
+    unfunded = [
+        sign_transaction(
+            FeeMarketTransaction(1337, n, 10**9, 10**10, 21_000, b"\x01" * 20, 1), stranger, 1337
+        )
+        for n in range(100)
+    ]
+    async with network([node]) as net:
+        peer = RawPeer(net.servers[0].url, node)
+        try:
+            await peer.connect()
+            await peer.send(Transactions(tuple(map(encode_transaction, stale))))
+            await peer.send(GetPeers(1))  # answered after the transactions: none dropped it
+            assert (await peer.expect(Peers)).request_id == 1
+            await peer.send(Transactions(tuple(map(encode_transaction, unfunded))))
+            got = await peer.receive_until_closed()
+            assert isinstance(got[-1], Disconnect)
+            last = "too many invalid messages (last: transaction refused: insufficient funds"
+            assert got[-1].reason.startswith(last)
+        finally:
+            await peer.close()
+        assert node.chain.head.number == 1 and len(node.pool) == 0
 
 
 async def test_a_pinned_url_with_the_wrong_id_is_refused(caplog: pytest.LogCaptureFixture) -> None:

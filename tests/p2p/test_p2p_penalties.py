@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from p2p.limits import BanList, Limits, TokenBucket
+from p2p.limits import BanList, Limits, Reputation, TokenBucket
 from p2p.messages import (
     BlockHeaders,
     Disconnect,
@@ -64,6 +64,10 @@ def test_token_bucket_and_ban_list():
     assert bans.is_banned("peer") and not bans.is_banned("other")
     now[0] += 11
     assert not bans.is_banned("peer") and len(bans) == 0
+    reputation = Reputation(threshold=10, recovery=1, clock=lambda: now[0])
+    assert not reputation.penalize(6) and reputation.penalize(4)  # 10: past it
+    now[0] += 100
+    assert not reputation.penalize(9)  # forgiven with time: an honest peer never adds up
 
 
 @pytest.mark.parametrize("offence", list(OFFENCES))

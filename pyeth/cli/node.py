@@ -242,7 +242,9 @@ async def serve(
     p2p: network.P2PSettings | None = None,
 ) -> int:
     """Serve until SIGINT or SIGTERM (with p2p if `p2p` is given)."""
-    runner = web.AppRunner(init(node, settings), access_log=None)
+    # handler_cancellation: a request whose client has gone is cancelled, and with it its call
+    # (pyeth.callrunner); aiohttp's test server, which the RPC tests use, does the same.
+    runner = web.AppRunner(init(node, settings), access_log=None, handler_cancellation=True)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()

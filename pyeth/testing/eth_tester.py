@@ -298,6 +298,7 @@ class PyethBackend(BaseChainBackend):  # type: ignore[misc]
         chain = self._chain
         chain.set_head(chain.genesis_hash)
         self.account_keys = list(self.genesis_keys)
+        self._addresses = [private_key_to_address(key) for key in self.account_keys]
         self._pending: BlockBuilder | None = None
         self._preview: tuple[BlockBuilder, int, Block] | None = None
         self._read: tuple[bytes, State] | None = None
@@ -444,10 +445,11 @@ class PyethBackend(BaseChainBackend):  # type: ignore[misc]
     # --- accounts --------------------------------------------------------------------------
 
     def get_accounts(self) -> tuple[bytes, ...]:
-        return tuple(private_key_to_address(key) for key in self.account_keys)
+        return tuple(self._addresses)  # web3's provider asks for them before each call
 
     def add_account(self, private_key: bytes) -> None:
         self.account_keys.append(bytes(private_key))
+        self._addresses.append(private_key_to_address(bytes(private_key)))
 
     # --- blocks ----------------------------------------------------------------------------
 
@@ -642,13 +644,15 @@ class PyethBackend(BaseChainBackend):  # type: ignore[misc]
         except DecodingError as exc:
             raise RawTransactionError(f"not a transaction: {exc}", raw) from None
         if isinstance(tx, BlobTransaction):
-            rules = self._pending_builder().rules
             if sidecar is None:
                 raise ValidationError(
                     "a blob transaction is sent in its network form, with its blobs"
                 )
+            # The proofs are checked in the form they come in, whatever the fork: eth-account
+            # 0.14 wraps blobs with EIP-7594's cell proofs even for Prague, and the blobs
+            # never reach the block (py-evm's backend does not look at them at all).
             try:
-                verify_sidecar(tx, sidecar, cell_proofs=since(rules, "Osaka"))
+                verify_sidecar(tx, sidecar, cell_proofs=sidecar.version != 0)
             except InvalidTransaction as exc:
                 raise ValidationError(f"blob sidecar: {exc}") from None
         return self._include(tx)
@@ -661,8 +665,8 @@ class PyethBackend(BaseChainBackend):  # type: ignore[misc]
         return tx.hash
 
     def _key_of(self, sender: bytes) -> bytes:
-        for key in self.account_keys:
-            if private_key_to_address(key) == sender:
+        for address, key in zip(self._addresses, self.account_keys, strict=True):
+            if address == sender:
                 return key
         raise ValidationError(
             'No valid "from" key was provided in the transaction which is required for '

@@ -208,3 +208,45 @@ def test_web3_provider_deploys_and_transfers_a_token() -> None:
     w3.provider.ethereum_tester.revert_to_snapshot(snapshot)
     assert token.functions.balanceOf(bob).call() == 0
     assert token.functions.balanceOf(alice).call() == 1000
+
+
+def test_blob_transaction_from_eth_account(eth_tester: EthereumTester) -> None:
+    """A blob transaction signed by eth-account (network form, with its blob) is included with
+    its blob gas; the same with a blob byte changed fails its proof and is refused."""
+    from eth_account import Account
+
+    account = Account.from_key((1).to_bytes(32, "big"))
+    blob = b"pyeth".ljust(4096 * 32, b"\0")
+    tx = {
+        "type": 3,
+        "chainId": ETH_TESTER_CHAIN_ID,
+        "nonce": 0,
+        "to": "0x" + "02" * 20,
+        "value": 0,
+        "gas": 21000,
+        "maxFeePerGas": 10**10,
+        "maxPriorityFeePerGas": 10**9,
+        "maxFeePerBlobGas": 10**10,
+    }
+    raw = bytes(account.sign_transaction(tx, blobs=[blob]).raw_transaction)
+    tampered = raw.replace(blob[:5], b"pyetH", 1)
+    assert tampered != raw
+    with pytest.raises(ValidationError, match="blob sidecar"):
+        eth_tester.send_raw_transaction("0x" + tampered.hex())
+    receipt = eth_tester.get_transaction_receipt(eth_tester.send_raw_transaction("0x" + raw.hex()))
+    assert (receipt["status"], receipt["type"], receipt["blob_gas_used"]) == (1, "0x3", 2**17)
+    block = eth_tester.get_block_by_number(receipt["block_number"])
+    assert block["blob_gas_used"] == 2**17
+
+
+def test_withdrawals_credit_gwei(eth_tester: EthereumTester) -> None:
+    """apply_withdrawals seals a block listing them; amounts are in gwei."""
+    address = "0x" + "01" * 20
+    eth_tester.backend.apply_withdrawals(
+        [{"index": 0, "validator_index": 5, "address": address, "amount": 100}]
+    )
+    block = eth_tester.get_block_by_number("latest")
+    assert block["withdrawals"] == [
+        {"index": 0, "validator_index": 5, "address": address, "amount": 100}
+    ]
+    assert eth_tester.get_balance(address) == 100 * 10**9

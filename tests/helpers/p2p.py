@@ -190,10 +190,13 @@ class RawPeer:
         )
         return dataclasses.replace(status, **changes)  # type: ignore[arg-type]
 
-    async def connect(self, **status_changes: object) -> Message:
+    async def connect(
+        self, auth: Callable[[Status, Status], Auth] | None = None, **status_changes: object
+    ) -> Message:
         """Dial and do the handshake; return the first message back (the node's Status, or a
         Disconnect). After a Status, what followed our Auth (the node's Auth, checked, or its
-        Disconnect) is read too; a Disconnect is kept for `receive`."""
+        Disconnect) is read too; a Disconnect is kept for `receive`. `auth(ours, theirs)`
+        makes the Auth to send instead of the honest one."""
         self.session = aiohttp.ClientSession()
         self.ws = await self.session.ws_connect(self.url, max_msg_size=0)
         ours = self.status(**status_changes)
@@ -205,8 +208,11 @@ class RawPeer:
         signer = b""
         if self.signer_key is not None:
             signer = signer_proof(self.signer_key, DIALER, self.node_id, first.node_id, *nonces)
+        proof = Auth(node_proof(self.key, DIALER, first.node_id, *nonces), signer)
+        if auth is not None:
+            proof = auth(ours, first)
         with contextlib.suppress(ConnectionError):  # the node may have refused us already
-            await self.send(Auth(node_proof(self.key, DIALER, first.node_id, *nonces), signer))
+            await self.send(proof)
         try:
             answer = await self.receive()
         except ConnectionError:

@@ -27,7 +27,7 @@ from p2p.identity import (
     verify_node_proof,
 )
 from p2p.limits import Limits
-from p2p.messages import Disconnect, GetPeers, Peers, Status, Transactions
+from p2p.messages import Auth, Disconnect, GetPeers, Peers, Status, Transactions
 from p2p.server import P2PSettings, parse_url, split_url, start
 from pyeth.cli import build_parser
 from pyeth.cli.network import node_options, p2p_settings
@@ -124,6 +124,50 @@ async def test_a_peer_claiming_anothers_id_is_refused_and_the_real_one_stays() -
         assert server_a.network.peers[server_b.network.node_id] is real  # not dropped
         assert not real.ws.closed
         assert not server_a.network.bans.is_banned(server_b.network.node_id.hex())
+
+
+async def test_forged_replayed_and_reflected_proofs_are_refused() -> None:
+    node = Node()
+    key, other = NodeKey.generate(), NodeKey.generate()
+    recorded: list[Auth] = []
+
+    def honest_recorded(ours: Status, theirs: Status) -> Auth:
+        recorded.append(Auth(node_proof(key, DIALER, theirs.node_id, ours.nonce, theirs.nonce)))
+        return recorded[-1]
+
+    def listener_role(ours: Status, theirs: Status) -> Auth:  # a reflected listener's proof
+        return Auth(node_proof(key, LISTENER, theirs.node_id, ours.nonce, theirs.nonce))
+
+    def for_someone_else(ours: Status, theirs: Status) -> Auth:  # addressed to another node
+        return Auth(node_proof(key, DIALER, other.node_id, ours.nonce, theirs.nonce))
+
+    forgeries = {
+        "replayed": lambda ours, theirs: recorded[0],
+        "reflected": listener_role,
+        "passed on": for_someone_else,
+        "random": lambda ours, theirs: Auth(os.urandom(65)),
+        "zero": lambda ours, theirs: Auth(bytes(65)),
+    }
+    async with network([node]) as net:
+        server = net.servers[0]
+        first = RawPeer(server.url, node, key=key)
+        try:
+            assert isinstance(await first.connect(auth=honest_recorded), Status)
+            await wait_until(lambda: key.node_id in server.network.peers, what="admitted")
+        finally:
+            await first.close()
+        await wait_until(lambda: not server.network.peers, what="the first session gone")
+        for name, forge in forgeries.items():
+            peer = RawPeer(server.url, node, key=key)
+            try:
+                await peer.connect(auth=forge)
+                got = await peer.receive_until_closed()
+                assert got and isinstance(got[-1], Disconnect), name
+                assert got[-1].reason.startswith("node id not proven"), (name, got[-1])
+            finally:
+                await peer.close()
+            assert not server.network.peers, name
+        assert not server.network.bans.is_banned(key.node_id.hex())  # nothing to pin on key
 
 
 async def test_misbehaving_under_a_fake_id_cannot_get_another_node_banned() -> None:

@@ -69,12 +69,15 @@ library Console {
 contract ConsoleCallee {
     error TooBig(uint256 limit, uint256 got);
 
+    event Total(uint256 total);
+
     uint256 public total;
 
     function add(uint256 amount) external returns (uint256) {
         Console.log("callee add %s", amount);
         if (amount > 100) revert TooBig(100, amount);
         total += amount;
+        emit Total(total);
         return total;
     }
 

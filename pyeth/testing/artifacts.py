@@ -124,8 +124,18 @@ def _parse(data: Mapping[str, Any], name: str | None, default: str, where: str) 
             "hardhat",
             name,
         )
-    if isinstance(data.get("contracts"), Mapping):  # solc standard-JSON output
-        return _standard_json(data, name, where)
+    contracts = data.get("contracts")
+    if isinstance(contracts, Mapping) and contracts:
+        values = list(contracts.values())
+        if all(isinstance(v, Mapping) and ("bin" in v or "bytecode" in v) for v in values):
+            # solc --combined-json ("file.sol:Name": {"abi", "bin"}), or the same shape with
+            # "bytecode" as scripts write it
+            return _flat_contracts(contracts, name, where)
+        if all(
+            isinstance(v, Mapping) and all(isinstance(c, Mapping) for c in v.values())
+            for v in values
+        ):
+            return _standard_json(data, name, where)  # solc standard-JSON output
     bytecode = data.get("bytecode")
     if "abi" in data and isinstance(bytecode, Mapping) and "object" in bytecode:  # Foundry
         runtime = data.get("deployedBytecode")
@@ -189,6 +199,34 @@ def _single(
         _hex(runtime, where) if runtime else None,
         where,
         kind,
+    )
+
+
+def _flat_contracts(
+    contracts: Mapping[str, Mapping[str, Any]], wanted: str | None, where: str
+) -> Artifact:
+    by_name = {key.rpartition(":")[2]: (key, value) for key, value in contracts.items()}
+    if wanted is None:
+        deployable = [n for n, (_, v) in by_name.items() if v.get("bin") or v.get("bytecode")]
+        if len(deployable) != 1:
+            raise ArtifactError(f"{where}: holds several contracts ({sorted(by_name)}); pass name=")
+        wanted = deployable[0]
+    found = by_name.get(wanted.rpartition(":")[2])
+    if found is None:
+        raise ArtifactError(f"{where}: no contract {wanted!r}; it holds {sorted(by_name)}")
+    key, output = found
+    if "abi" not in output:
+        raise ArtifactError(f"{where}: {key} has no abi (solc --combined-json abi,bin)")
+    bytecode = output.get("bin", output.get("bytecode"))
+    runtime = output.get("bin-runtime", output.get("deployedBytecode"))
+    return _single(
+        wanted.rpartition(":")[2],
+        output,
+        bytecode,
+        runtime,
+        f"{where} ({key})",
+        "solc-combined-json" if "bin" in output else "plain",
+        None,
     )
 
 

@@ -28,7 +28,7 @@ from typing import Any, Final, Self, cast
 
 from evm.frame import BlockEnv
 from pyeth.accounts import DEFAULT_MNEMONIC, DEV_BALANCE, derive_accounts
-from pyeth.calls import CallError, CallRequest, run_call
+from pyeth.calls import CallError, CallOutcome, CallRequest, run_call
 from pyeth.chain.genesis import Genesis, load_genesis, with_hardfork
 from pyeth.chain.validation import calc_base_fee
 from pyeth.errors import InvalidTransaction
@@ -45,6 +45,7 @@ from pyeth.testing.artifacts import (
     load_artifact,
     missing_selectors,
 )
+from pyeth.testing.console import ConsoleCollector
 from pyeth.testing.contracts import (
     Contract,
     ContractFunction,
@@ -199,6 +200,7 @@ class _Snapshot:
     next_timestamp: int | None
     next_number: int | None
     default_sender: bytes
+    prank_origin: bytes | None
 
 
 @dataclass(slots=True)
@@ -210,9 +212,20 @@ class _Rerun:
     env: BlockEnv
     tx: Transaction
     sender: bytes
+    origin: bytes | None
     gas_available: int
     version: int
-    function: ContractFunction | None
+
+
+@dataclass(slots=True)
+class _CallRerun:
+    """A call, kept to be re-run traced if its failure is shown."""
+
+    request: CallRequest
+    env: BlockEnv
+    gas: int
+    origin: bytes | None
+    version: int
 
 
 class Chain:
@@ -278,7 +291,8 @@ class Chain:
         self.last_receipt: Receipt | None = None
         self._version = 0  # bumped by every change to the state, to tell a stale re-run
         self._gas_cap = self.rules.tx_gas_limit_cap or genesis_block.gas_limit
-        self._console: Any = None  # the trace module's ConsoleCollector class, once loaded
+        self._prank_origin: bytes | None = None  # ORIGIN under prank(sender, origin)
+        self.print_console = True  # console.log lines to stdout as they come
         self._env: BlockEnv
         self._open()
 
@@ -493,23 +507,19 @@ class Chain:
 
     @contextmanager
     def prank(self, address: Any, origin: Any = None) -> Iterator[Address]:
-        """Send transactions and calls as `address` (no key needed) inside the block.
-
-        `origin`, when given, must be the same account: in the EVM a transaction's ORIGIN is
-        its sender, and the harness runs real transactions.
-        """
+        """Send transactions and calls that name no sender as `address` (no key needed) inside
+        the block; with `origin`, ORIGIN reads that account instead of the sender (a cheat, as
+        forge's vm.prank(sender, origin): no real transaction can do it). The sender pays."""
         sender = to_address(address)
-        if origin is not None and to_address(origin) != sender:
-            raise ValueError(
-                "prank: an origin other than the sender cannot be: a transaction's tx.origin "
-                "is its sender (send through a contract to have them differ)"
-            )
-        previous = self.default_sender
+        override = None if origin is None else bytes(to_address(origin))
+        previous = (self._default_sender, self._prank_origin)
         self.default_sender = sender
+        self._prank_origin = override
         try:
             yield sender
         finally:
-            self.default_sender = previous
+            self.default_sender = previous[0]
+            self._prank_origin = previous[1]
 
     impersonate = prank
 
@@ -564,6 +574,7 @@ class Chain:
                 self._next_timestamp,
                 self._next_number,
                 self.default_sender,
+                self._prank_origin,
             )
         )
         self.state.keep_journal = True
@@ -594,6 +605,7 @@ class Chain:
         self._next_timestamp = snap.next_timestamp
         self._next_number = snap.next_number
         self.default_sender = snap.default_sender
+        self._prank_origin = snap.prank_origin
         self.state.keep_journal = bool(self._snapshots)
         self._version += 1
 
@@ -727,7 +739,10 @@ class Chain:
         what: str | None = None,
     ) -> Receipt:
         # Plain bytes into the state: its dicts compare keys in C then, not in Address.__eq__.
-        origin = self._origin if sender is None else bytes(to_address(sender))
+        if sender is None:
+            sender_bytes, origin = self._origin, self._prank_origin
+        else:
+            sender_bytes, origin = bytes(to_address(sender)), None
         state = self.state
         block = self._pending or self._open()
         env = self._env
@@ -736,11 +751,11 @@ class Chain:
         if gas is None:
             gas = min(self._gas_cap, gas_available)
             if price:  # no more than the sender can pay for, as a wallet would limit it
-                affordable = (state.get_balance(origin) - value) // price
+                affordable = (state.get_balance(sender_bytes) - value) // price
                 # Below the intrinsic cost the check's "insufficient funds" is the news.
                 if affordable < gas and affordable >= intrinsic_gas(data, to is None, ()):
                     gas = affordable
-        nonce = state.get_nonce(origin)
+        nonce = state.get_nonce(sender_bytes)
         # The node's impersonation signature: r carries the sender, s is 1 (never recovered).
         tx = FeeMarketTransaction(
             self.chain_id,
@@ -753,31 +768,36 @@ class Chain:
             data,
             (),
             0,
-            int.from_bytes(origin, "big") | 1 << 160,
+            int.from_bytes(sender_bytes, "big") | 1 << 160,
             1,
         )
-        mark_impersonated(tx, origin)
+        mark_impersonated(tx, sender_bytes)
         # Where a re-run starts: without a live snapshot the transaction starts the journal.
         position = state.snapshot() if state.keep_journal else 0
-        console = self._console_hook()
+        console = ConsoleCollector()
         try:
-            if console is None:
-                result = apply_transaction(state, env, tx, origin, self.rules, gas_available)
-            else:
-                result = apply_transaction(
-                    state, env, tx, origin, self.rules, gas_available, message_hook=console
-                )
+            result = apply_transaction(
+                state,
+                env,
+                tx,
+                sender_bytes,
+                self.rules,
+                gas_available,
+                message_hook=console,
+                origin=origin,
+            )
         except InvalidTransaction as exc:
             raise TransactionRejected(
-                f"{what or _describe_call(self, to, data)} from {Address(origin)} was rejected: "
-                f"{exc}"
+                f"{what or _describe_call(self, to, data)} from {Address(sender_bytes)} was "
+                f"rejected: {exc}"
             ) from None
         self._version += 1
         block.gas_used += result.gas_used
+        rerun = _Rerun(position, env, tx, sender_bytes, origin, gas_available, self._version)
         receipt = Receipt(
             self,
             tx,
-            origin,
+            sender_bytes,
             result.success,
             result.gas_used,
             price,
@@ -787,9 +807,9 @@ class Chain:
             block.number,
             len(block.receipts),
             result.error,
-            console.lines if console is not None else [],
+            console,
             function,
-            _Rerun(position, env, tx, origin, gas_available, self._version, function),
+            rerun,
         )
         block.receipts.append(receipt)
         if self.automine:
@@ -797,6 +817,8 @@ class Chain:
         self.tx_count += 1
         self.call_count += 1
         self.last_receipt = receipt
+        if console.calls and self.print_console:
+            _print_console(console)
         for callback in self.on_transaction:
             callback(receipt)
         if not result.success:
@@ -808,7 +830,7 @@ class Chain:
                 error,
                 receipt,
                 self,
-                receipt._rerun,
+                rerun,
             )
         return receipt
 
@@ -824,20 +846,23 @@ class Chain:
     ) -> bytes:
         """Run a call against the open block's environment; the output (TransactionFailed
         if it fails). Nothing is kept."""
-        origin = self._origin if sender is None else bytes(to_address(sender))
+        if sender is None:
+            sender_bytes, origin = self._origin, self._prank_origin
+        else:
+            sender_bytes, origin = bytes(to_address(sender)), None
         if self._pending is None:
             self._open()
-        request = CallRequest(sender=origin, to=to, value=value, data=data)
-        state = self.state
-        env = self._env
+        request = CallRequest(sender=sender_bytes, to=to, value=value, data=data)
         limit = self._gas_cap if gas is None else gas
+        console = ConsoleCollector()
+        call = _CallRerun(request, self._env, limit, origin, self._version)
         try:
-            outcome = state.run_apart(
-                lambda: run_call(state, env, self.rules, request, limit, tracer)
-            )
+            outcome = self._run_call(call, console, tracer)
         except CallError as exc:
             raise TransactionRejected(f"{_describe_call(self, to, data)} call: {exc}") from None
         self.call_count += 1
+        if console.calls and self.print_console:
+            _print_console(console)
         if not outcome.success:
             error = outcome.error
             raise failure_class(error)(
@@ -845,27 +870,35 @@ class Chain:
                 describe_failure(outcome.output, error, self._errors),
                 outcome.output,
                 error,
+                None,
+                self,
+                call,
             )
         return outcome.output
 
-    # --- console and traces (pyeth.testing.console / calltree, when present) ------------
+    def _run_call(self, call: _CallRerun, hook: Any, tracer: Any = None) -> CallOutcome:
+        state = self.state
+        return cast(
+            CallOutcome,
+            state.run_apart(
+                lambda: run_call(
+                    state,
+                    call.env,
+                    self.rules,
+                    call.request,
+                    call.gas,
+                    tracer,
+                    message_hook=hook,
+                    origin=call.origin,
+                )
+            ),
+        )
 
-    def _console_hook(self) -> Any:
-        factory = self._console
-        if factory is None:
-            # The trace helper's module (pyeth.testing.console), when it is there.
-            try:
-                factory = import_module("pyeth.testing.console").ConsoleCollector
-            except (ImportError, AttributeError):
-                factory = False
-            self._console = factory
-        if not factory:
-            return None
-        return factory()
+    # --- traces (pyeth.testing.calltree, when present) ----------------------------------
 
-    def _trace(self, rerun: _Rerun) -> Any:
-        """Re-run a transaction with a call tracer and return the tree (the state ends as it
-        was). Only while it is the chain's latest change.
+    def _trace(self, rerun: _Rerun | _CallRerun) -> Any:
+        """Re-run a transaction or call with a call tracer and return the tree (the state ends
+        as it was). A transaction only while it is the chain's latest change.
 
         Raises:
             RuntimeError: the chain changed since, or the trace module is not available.
@@ -876,6 +909,9 @@ class Chain:
                 "next transaction, cheat or revert"
             )
         tracer = import_module("pyeth.testing.calltree").CallTracer()
+        if isinstance(rerun, _CallRerun):
+            self._run_call(rerun, tracer)
+            return tracer.root
         state = self.state
         state.revert(rerun.position)
         apply_transaction(
@@ -886,11 +922,13 @@ class Chain:
             self.rules,
             rerun.gas_available,
             message_hook=tracer,
+            origin=rerun.origin,
         )
         return tracer.root
 
-    def _failure_tree(self, rerun: _Rerun) -> str:
-        """The formatted call tree of a failed transaction, or "" when it cannot be had."""
+    def _failure_tree(self, rerun: _Rerun | _CallRerun) -> str:
+        """The formatted call tree of a failed transaction or call, or "" when it cannot be
+        had (the chain moved on, or the trace module is missing)."""
         try:
             root = self._trace(rerun)
             formatted = import_module("pyeth.testing.calltree").format_call_tree(
@@ -899,6 +937,12 @@ class Chain:
         except (RuntimeError, ImportError, AttributeError):
             return ""
         return str(formatted)
+
+
+def _print_console(console: ConsoleCollector) -> None:
+    """console.log lines to stdout, as Hardhat and forge show them (pytest captures them)."""
+    for line in console.lines:
+        print(line)
 
 
 class ABIMismatchWarning(UserWarning):

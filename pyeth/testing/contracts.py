@@ -426,8 +426,9 @@ class Receipt:
         "block_number",
         "index",
         "error",
-        "console",
         "function",
+        "_console",
+        "_lines",
         "_logs",
         "_events",
         "_rerun",
@@ -447,7 +448,7 @@ class Receipt:
         block_number: int,
         index: int,
         error: Exception | None,
-        console: list[str],
+        console: Any,
         function: ContractFunction | None,
         rerun: Any,
     ) -> None:
@@ -464,7 +465,8 @@ class Receipt:
         self.block_number = block_number
         self.index = index
         self.error = error
-        self.console = console
+        self._console = console  # a console.ConsoleCollector: lines decoded when read
+        self._lines: list[str] | None = None
         self.function = function
         self._logs: list[Log] | None = None
         self._events: list[Event] | None = None
@@ -475,6 +477,13 @@ class Receipt:
         """The hash of the transaction as the harness built it (a placeholder signature, as the
         node's impersonated transactions carry)."""
         return self.tx.hash
+
+    @property
+    def console(self) -> list[str]:
+        """The console.log lines the transaction printed (reverted frames' included)."""
+        if self._lines is None:
+            self._lines = list(self._console.lines) if self._console is not None else []
+        return self._lines
 
     @property
     def fee(self) -> int:

@@ -147,3 +147,10 @@ def test_abi_that_does_not_match_the_bytecode(chain: Chain) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         chain.at(deployed.address, shapes["abi"])  # the right ABI: no warning
+
+
+def test_solc_combined_json(chain: Chain) -> None:
+    artifact = load_artifact(FORMATS / "solc-combined-Token.json")  # ABI as JSON text, as 0.7
+    assert (artifact.name, artifact.format) == ("Token", "solc-combined-json")
+    assert chain.deploy(artifact, 3).totalSupply() == 3
+    assert load_artifact(FORMATS / "solc-combined-Token.json", name="src/Token.sol:Token")

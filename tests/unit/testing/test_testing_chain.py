@@ -5,9 +5,10 @@ import pytest
 from pyeth.accounts import DEFAULT_MNEMONIC, derive_accounts
 from pyeth.address import to_checksum_address
 from pyeth.testing.abi import Address
+from pyeth.testing.artifacts import load_artifact
 from pyeth.testing.chain import Chain
 from pyeth.testing.contracts import Contract, Reverted, TransactionRejected
-from tests.unit.testing.conftest import SUPPLY
+from tests.unit.testing.conftest import CONTRACTS, SUPPLY
 
 
 def test_accounts_are_the_dev_nodes(chain: Chain) -> None:
@@ -203,3 +204,22 @@ def test_state_root_on_demand(chain: Chain) -> None:
     assert len(root) == 32
     chain.deal(chain.accounts[5], 1)
     assert chain.state_root() != root
+
+
+def test_console_lines_on_receipts_and_stdout(chain: Chain, capsys) -> None:
+    artifact = load_artifact(CONTRACTS / "ConsoleDemo.json", name="ConsoleDemo")
+    demo = chain.deploy(artifact)
+    assert chain.last_receipt is not None
+    assert chain.last_receipt.console[0].startswith("deployed callee at 0x")
+    receipt = demo.callAdd(5)
+    assert receipt.console == ["calling add(5)", "callee add 5"]
+    assert receipt.return_value == 5
+    assert "calling add(5)\ncallee add 5\n" in capsys.readouterr().out
+    chain.print_console = False
+    quiet = demo.tryAdd(500)  # the callee logs, then reverts: its line is kept
+    assert quiet.console == ["callee add 500", "add failed"]
+    assert capsys.readouterr().out == ""
+    chain.print_console = True
+    with pytest.raises(Reverted, match="stopped here"):
+        demo.logThenRevert()  # a view: a call; its lines are printed too
+    assert capsys.readouterr().out == "before the revert\n"

@@ -26,11 +26,17 @@ def test_prank_sends_as_anyone(chain: Chain, shapes: Contract) -> None:
         receipt = shapes.store(1, "pranked")
         assert receipt.sender == stranger and receipt.events[0].who == stranger
     assert shapes.env()[2] == chain.accounts[0]  # back to the default sender
-    with (
-        pytest.raises(ValueError, match="tx.origin"),
-        chain.prank(stranger, origin=chain.accounts[1]),
-    ):
-        pass
+    # With an origin: ORIGIN reads it, the sender still sends (and pays), calls and
+    # transactions alike.
+    bob = chain.accounts[1]
+    with chain.prank(stranger, origin=bob):
+        assert shapes.env()[2:4] == (stranger, bob)
+        receipt = shapes.env.transact()
+        assert receipt.return_value[2:4] == (stranger, bob)
+        assert receipt.sender == stranger
+        # A sender named explicitly is not pranked: its own origin.
+        assert shapes.env(sender=bob)[2:4] == (bob, bob)
+    assert shapes.env()[3] == chain.accounts[0]
 
 
 def test_prank_as_a_contract(chain: Chain, shapes: Contract) -> None:

@@ -341,3 +341,40 @@ def test_a_transaction_can_be_traced_through_apply_transaction() -> None:
     assert root is not None and root.kind == "CALL" and root.depth == 0
     assert [node.kind for node in root.walk()] == ["CALL", "CALL"]
     assert root.gas == 200_000 - (21_000 + 16 * 5 + 4 * 31)  # the intrinsic gas taken first
+
+
+def test_every_message_kind_becomes_a_node_with_geths_from_and_to() -> None:
+    from tests.unit.evm import test_evm_message_hook as program
+
+    tracer = CallTracer()
+    result, _state = program._call(tracer)
+    root = tracer.root
+    assert root is not None and result.success and root.output == result.output
+    by_kind = {(node.kind, node.code_address): node for node in root.children}
+    delegate = by_kind[("DELEGATECALL", program.LIBRARY)]
+    assert (delegate.sender, delegate.to, delegate.address) == (
+        program.TARGET,
+        program.LIBRARY,
+        program.TARGET,
+    )
+    callcode = by_kind[("CALLCODE", program.LIBRARY)]
+    assert (callcode.sender, callcode.to, callcode.value) == (program.TARGET, program.LIBRARY, 2)
+    sha = root.children[0].children[0]
+    assert (sha.kind, sha.to, sha.depth) == ("STATICCALL", program.SHA256, 2)
+    looper = by_kind[("CALL", program.LOOPER)]
+    assert (looper.error, looper.gas_used) == ("out of gas", 5_000)
+    assert [node.kind for node in root.children] == [
+        "CALL",
+        "STATICCALL",
+        "DELEGATECALL",
+        "CALLCODE",
+        "CREATE",
+        "CREATE2",
+        "CALL",
+        "CALL",
+        "CALL",
+    ]
+    text = format_call_tree(root).split("\n")
+    assert any("PRECOMPILES::sha256(0x616263) [staticcall]" in line for line in text)
+    assert any(line.endswith("[delegatecall]") for line in text)
+    assert any(line.endswith("[create2]") for line in text)

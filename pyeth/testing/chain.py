@@ -959,12 +959,10 @@ def _slot(slot: int | bytes) -> int:
 def _describe_call(chain: Chain, to: bytes | None, data: bytes) -> str:
     if to is None:
         return "contract creation"
-    contract = chain.contracts.get(to)
     label = chain.labels.get(to) or str(Address(to))
-    if contract is not None:
-        for function in contract.functions.values():
-            if function.selector == data[:4]:
-                return f"{label}.{function.name}()"
+    described = RegistryDescriber(chain).function(to, data) if to in chain.contracts else None
+    if described is not None:
+        return f"{label}.{described[0]}({described[1]})"
     return f"call to {label}"
 
 

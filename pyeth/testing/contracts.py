@@ -832,22 +832,41 @@ class RegistryDescriber:
             values = decode(function.coder.types, bytes(calldata[4:]), function.signature)
         except ABIDecodeError:
             return function.name, f"0x{bytes(calldata[4:]).hex()}"
-        names = function.coder.names
-        return function.name, ", ".join(
-            f"{n}={_show(v)}" for n, v in zip(names, values, strict=True)
-        )
+        return function.name, ", ".join(_plain(v) for v in values)
 
     def result(self, address: bytes, calldata: bytes, output: bytes, success: bool) -> str | None:
         if not success:
-            return describe_revert(bytes(output), self.chain.errors)
+            # A custom error of a known ABI; Error(string) and panics the tree words itself.
+            error = self.chain.errors.get(bytes(output[:4]))
+            if error is None:
+                return None
+            try:
+                return error.describe(bytes(output))
+            except ABIDecodeError:
+                return None
         function = self._function(address, calldata)
         if function is None or not function.output_types:
             return None
         try:
-            value = function.decode_output(bytes(output))
+            values = decode(function.output_types, bytes(output), function.signature)
         except ABIDecodeError:
             return None
-        return _show(value)
+        return ", ".join(_plain(v) for v in values)
+
+    def event(self, address: bytes, topics: tuple[bytes, ...], data: bytes) -> str | None:
+        event = self.chain.decode_log(Log(address, tuple(topics), bytes(data), 0))
+        if event is None:
+            return None
+        return f"{event.name}({', '.join(f'{k}: {_plain(v)}' for k, v in event.args.items())})"
+
+
+def _plain(value: Any) -> str:
+    """A value as a call tree shows it: strings quoted, bytes and addresses as hex."""
+    if isinstance(value, str):
+        return '"' + value + '"'
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    return _show(value)
 
 
 def _show(value: Any) -> str:

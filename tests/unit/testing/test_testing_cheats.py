@@ -144,10 +144,11 @@ def test_labels_and_describer(chain: Chain, shapes: Contract) -> None:
     describer = chain.describer
     assert describer.label(bytes(chain.accounts[1])) == "bob"
     calldata = shapes.store.encode(7, "hi")
-    assert describer.function(bytes(shapes.address), calldata) == ("store", "key=7, note='hi'")
+    assert describer.function(bytes(shapes.address), calldata) == ("store", '7, "hi"')
     output = (14).to_bytes(32, "big")
     assert describer.result(bytes(shapes.address), calldata, output, True) == "14"
     failure = shapes.errors.Unauthorized.encode(chain.accounts[1], 3)
     text = describer.result(bytes(shapes.address), calldata, failure, False)
-    assert text == f"reverted: Unauthorized(caller={chain.accounts[1]}, needed=3)"
+    assert text == f"Unauthorized(caller={chain.accounts[1]}, needed=3)"
+    assert describer.result(bytes(shapes.address), calldata, b"\x08\xc3\x79\xa0", False) is None
     assert describer.function(b"\x99" * 20, b"\xde\xad\xbe\xef") is None

@@ -19,6 +19,7 @@ What makes it fast, and what it gives up (docs/decisions.md, "The contract test 
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -278,6 +279,8 @@ class Chain:
         self._next_timestamp: int | None = None
         self._next_number: int | None = None
         self._snapshots: list[_Snapshot] = []
+        self._snapshot_ids: list[int] = []  # increasing, beside _snapshots
+        self._next_snapshot_id = 0
         self.coinbase = genesis.coinbase
         self._default_sender: Address = self.accounts[0] if self.accounts else Address(bytes(20))
         self._origin = bytes(self._default_sender)
@@ -577,8 +580,10 @@ class Chain:
                 self._prank_origin,
             )
         )
+        self._next_snapshot_id += 1
+        self._snapshot_ids.append(self._next_snapshot_id)
         self.state.keep_journal = True
-        return len(self._snapshots)
+        return self._next_snapshot_id
 
     def revert(self, snapshot_id: int) -> None:
         """Go back to snapshot `snapshot_id`; it and the later ones are used up.
@@ -586,10 +591,17 @@ class Chain:
         Raises:
             ValueError: no such live snapshot.
         """
-        if not 1 <= snapshot_id <= len(self._snapshots):
-            raise ValueError(f"revert: no snapshot {snapshot_id} (live: 1..{len(self._snapshots)})")
-        snap = self._snapshots[snapshot_id - 1]
-        del self._snapshots[snapshot_id - 1 :]
+        # Ids only grow, so a used-up id never names a later snapshot.
+        ids = self._snapshot_ids
+        index = bisect_left(ids, snapshot_id)
+        if index == len(ids) or ids[index] != snapshot_id:
+            raise ValueError(
+                f"revert: snapshot {snapshot_id} is not live (reverted to, or one before it was;"
+                f" live: {ids[-5:]})"
+            )
+        snap = self._snapshots[index]
+        del self._snapshots[index:]
+        del ids[index:]
         self.state.revert(snap.journal)
         if len(self._blocks) > snap.blocks:
             for block in self._blocks[snap.blocks :]:
@@ -616,7 +628,7 @@ class Chain:
         try:
             yield
         finally:
-            if snapshot_id <= len(self._snapshots):
+            if snapshot_id in self._snapshot_ids:
                 self.revert(snapshot_id)
 
     # --- contracts ----------------------------------------------------------------------

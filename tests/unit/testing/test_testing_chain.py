@@ -137,8 +137,12 @@ def test_snapshot_and_revert(chain: Chain, token: Contract) -> None:
     assert chain.get_balance(bob) == 10_000 * 10**18
     assert chain.load(token, 0) == SUPPLY  # totalSupply's slot
     assert chain.block_number == block
-    with pytest.raises(ValueError, match="no snapshot"):
+    with pytest.raises(ValueError, match="not live"):
         chain.revert(snap)  # used up
+    with pytest.raises(ValueError, match="not live"):
+        chain.revert(inner)  # a later one: used up with it
+    again = chain.snapshot()
+    assert again not in (snap, inner)  # ids are never reused
     # Transactions after the revert build on the reverted chain.
     receipt = token.transfer(bob, 3)
     assert receipt.block_number == block + 1

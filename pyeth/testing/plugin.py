@@ -18,6 +18,7 @@ when a fixture first needs them.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 import warnings
@@ -76,9 +77,15 @@ class Stats:
 STATS = Stats()
 
 
+# True while the body of a test using the `chain` fixture runs: the examples counted are the
+# ones the summary line times.
+_in_chain_test = False
+
+
 def count_example() -> None:
     """Count one fuzz example; stateful.py calls it for each state-machine run."""
-    STATS.examples += 1
+    if _in_chain_test:
+        STATS.examples += 1
 
 
 def _evm_calls(chain: Any) -> int:
@@ -430,7 +437,7 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, Any, Any]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
-    global _current_chain
+    global _current_chain, _in_chain_test
     funcargs = getattr(item, "funcargs", {})
     chain = _harness_chain(funcargs.get("chain"))
     if chain is None:
@@ -447,9 +454,11 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     if inner is not None:
         handle.inner_test = _per_example(inner, chain, isolate)
     started = time.perf_counter()
+    _in_chain_test = True
     try:
         return (yield)
     finally:
+        _in_chain_test = False
         elapsed = time.perf_counter() - started
         if inner is not None:
             handle.inner_test = inner
@@ -467,6 +476,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
 def _per_example(inner: Callable[..., Any], chain: Any, isolate: bool) -> Callable[..., Any]:
     """Wrap a hypothesis test's inner function: each example from its own snapshot, counted."""
 
+    @functools.wraps(inner)  # hypothesis names a failing example after the test
     def run_example(*args: Any, **kwargs: Any) -> Any:
         STATS.examples += 1
         if not isolate:

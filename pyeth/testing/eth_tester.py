@@ -7,6 +7,9 @@ anything else written against eth-tester's `EthereumTester`, runs on pyeth unmod
 
     w3 = Web3(EthereumTesterProvider(EthereumTester(backend=PyethBackend())))
 
+or, for code that builds its own `EthereumTester()`, the environment variable eth-tester reads:
+`ETHEREUM_TESTER_CHAIN_BACKEND=pyeth.testing.eth_tester.PyethBackend`.
+
 eth-tester's model (that of its py-evm backend) is a chain with a pending block on top: a
 transaction sent is executed into the pending block at once, so an invalid one is refused to its
 sender and a reverted one has its receipt right away; `mine_blocks` seals the pending block (and

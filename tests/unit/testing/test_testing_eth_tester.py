@@ -250,3 +250,15 @@ def test_withdrawals_credit_gwei(eth_tester: EthereumTester) -> None:
         {"index": 0, "validator_index": 5, "address": address, "amount": 100}
     ]
     assert eth_tester.get_balance(address) == 100 * 10**9
+
+
+def test_chosen_by_eth_testers_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ETHEREUM_TESTER_CHAIN_BACKEND puts code that builds a bare EthereumTester() (web3's
+    EthereumTesterProvider() without arguments among it) on pyeth without changing it."""
+    monkeypatch.setenv("ETHEREUM_TESTER_CHAIN_BACKEND", "pyeth.testing.eth_tester.PyethBackend")
+    web3 = pytest.importorskip("web3")
+    w3 = web3.Web3(web3.EthereumTesterProvider())
+    assert isinstance(w3.provider.ethereum_tester.backend, PyethBackend)
+    alice, bob = w3.eth.accounts[:2]
+    tx = w3.eth.send_transaction({"from": alice, "to": bob, "value": 3})
+    assert w3.eth.get_transaction_receipt(tx)["status"] == 1

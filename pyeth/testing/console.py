@@ -17,7 +17,10 @@ when the first argument is a string it is a format string where `%s` (as text), 
 the next argument, `%%` is a percent sign, and a specifier that does not fit its argument prints
 `NaN`. A specifier without an argument is printed as written; arguments left over are appended,
 separated by spaces. Integers print in decimal, addresses checksummed (EIP-55), bytes as 0x hex,
-bools as true/false.
+bools as true/false. Where the two differ, forge's way is kept: a lone string is formatted too
+(`log("100%%")` prints `100%`; Node's util.format leaves a lone string as it is), `%d` of a bool
+is 1/0, and integers keep every digit (Hardhat goes through JavaScript numbers for `%d`). `%x`
+of zero prints `0x0` (forge prints `0x`).
 
 The ABI decoding is our own, for these few types: eth-abi is a test-extra dependency and the
 node's log (which prints console lines too) must not need it.

@@ -129,6 +129,8 @@ def test_calls_decode_to_their_console_line(data: bytes, line: str) -> None:
         ([("string", "%%s"), ("string", "foo")], "%s foo"),
         ([("string", "%"), ("string", "foo")], "% foo"),
         ([("string", "%%"), ("string", "foo")], "% foo"),
+        ([("string", "100%%")], "100%"),  # a lone string is formatted as well
+        ([("string", "%d"), ("uint256", 2**256 - 1)], str(2**256 - 1)),  # every digit
         ([("string", "%d"), ("bool", True)], "1"),
         ([("string", "%d"), ("bool", False)], "0"),
         ([("string", "%i"), ("bool", True)], "NaN"),

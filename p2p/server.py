@@ -92,6 +92,7 @@ MAX_DIALS: Final = 8  # dials in flight
 MAX_FETCHES: Final = 16  # announced blocks being fetched at once
 MAX_SHARED_PEERS: Final = 32  # addresses given in one Peers answer
 MAX_RETRY_DELAY: Final = 30.0
+DUPLICATE_PROBE_SECONDS: Final = 2.0  # how long an old connection may take to show it lives
 # Pool refusals that honest gossip runs into (a race with a block, a fee that moved, a full
 # pool): not held against the peer. The pool words its refusals as geth does, for clients.
 HARMLESS_REJECTIONS: Final = (
@@ -202,6 +203,7 @@ class Network:
             on_done=self.announce_head,
         )
         self._own_urls: set[str] = set()
+        self._known_ids: OrderedDict[str, bytes] = OrderedDict()  # address -> id proven there
         self._dialing: set[str] = set()
         self._retry: dict[str, tuple[float, float]] = {}  # url -> (not before, next delay)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -377,10 +379,22 @@ class Network:
                 left = self._handshakes_from.pop(remote, 1) - 1
                 if left:
                     self._handshakes_from[remote] = left
-        if address is not None and address in self.configured:
-            self.configured_ids.add(hello.node_id)  # proven at a configured address
+        if address is not None:
+            self._known_ids[address] = hello.node_id  # proven there: not dialed while connected
+            self._known_ids.move_to_end(address)
+            while len(self._known_ids) > MAX_CANDIDATES:
+                self._known_ids.popitem(last=False)
+            if address in self.configured:
+                self.configured_ids.add(hello.node_id)
         reserved = self._reserved(hello, address)
-        refusal, room_from = self._admission(hello, remote, address, reserved)
+        old = self.peers.get(hello.node_id)
+        refusal: str | None
+        if old is not None and old.inbound and address is None and await self._answers(old):
+            # It dialed us again while its first connection still works (it dialed two of
+            # our addresses at once): keep the first, as the dialer does.
+            refusal, room_from = "already connected", None
+        else:
+            refusal, room_from = self._admission(hello, remote, address, reserved)
         if refusal is not None:
             await close_with_reason(ws, CLOSE_REFUSED, refusal)
             log.debug("%s: refused: %s", where, refusal)
@@ -410,6 +424,16 @@ class Network:
             log.info("peer gone: %r: %s (%d peers)", peer, peer.disconnect_reason, len(self.peers))
         return True
 
+    async def _answers(self, peer: Peer) -> bool:
+        """True if `peer` answers a request within a short wait: its connection is alive (a
+        peer that restarted leaves a dead one behind until the heartbeat notices)."""
+        try:
+            async with asyncio.timeout(min(DUPLICATE_PROBE_SECONDS, self.limits.request_timeout)):
+                await peer.request_peers()
+        except (RequestFailed, TimeoutError):
+            return False
+        return not peer.ws.closed
+
     def _signer_key(self) -> bytes | None:
         """The Clique signer key we prove to peers (they keep room for signers)."""
         return self.node.config.signer_key if self.node.clique is not None else None
@@ -436,8 +460,10 @@ class Network:
             return "banned", None
         old = self.peers.get(node_id)
         if old is not None:
-            if old.inbound == (address is None):
-                return None, None  # it connected again the same way: the old one is stale
+            if old.inbound and address is None:
+                return None, None  # it dialed us again and the old one is dead (a restart)
+            if not old.inbound and address is not None:
+                return "already connected", None  # the same node at another address
             # Both ends dialed at once: keep the connection dialed by the lower node id, as
             # the other end decides the same way.
             new_dialer = self.node_id if address is not None else node_id
@@ -520,6 +546,8 @@ class Network:
                 continue
             if url == self.address or self.configured.get(url) in connected_ids:
                 continue
+            if self._known_ids.get(url) in connected_ids:
+                continue  # the node there is connected, maybe at another of its addresses
             ip = _ip_of(url)
             if ip is not None and not self.limits.is_exempt(ip) and self.bans.is_banned(ip):
                 continue

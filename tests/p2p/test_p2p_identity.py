@@ -6,6 +6,7 @@ a URL that pins an id refuses any other node there."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
@@ -306,6 +307,50 @@ async def test_idle_peers_cannot_keep_a_signer_or_a_configured_peer_out() -> Non
         finally:
             for fake in fakes:
                 await fake.close()
+
+
+async def test_one_node_at_two_addresses_stays_one_steady_peer() -> None:
+    # Behind NAT or in a cluster a node is known by several addresses; once its id is proven
+    # at one, the others are not dialed while it is connected (no connection flapping).
+    a, b = Node(), Node()
+    async with network([a]) as net:
+        address = net.servers[0].network.address
+        both = [address, address.replace("127.0.0.1", "localhost")]
+        async with network([b], bootnodes=lambda i, u: both, dial_interval=0.02) as other:
+            peers_a, peers_b = net.servers[0].network.peers, other.servers[0].network.peers
+            known = other.servers[0].network._known_ids
+
+            def steady() -> bool:
+                return len(peers_a) == len(peers_b) == 1 and set(both) <= set(known)
+
+            await wait_until(steady, what="one connection, both addresses known")
+            sessions = (next(iter(peers_a.values())), next(iter(peers_b.values())))
+            await asyncio.sleep(0.5)  # 25 dial rounds
+            assert (next(iter(peers_a.values())), next(iter(peers_b.values()))) == sessions
+
+
+async def test_a_restarted_peer_replaces_its_dead_connection() -> None:
+    # The old connection of a peer that restarted (here: one that answers nothing) does not
+    # keep the peer out: it fails the liveness probe and the new connection replaces it.
+    node = Node()
+    key = NodeKey.generate()
+    async with network([node]) as net:
+        peers = net.servers[0].network.peers
+        old, new = (
+            RawPeer(net.servers[0].url, node, key=key),
+            RawPeer(net.servers[0].url, node, key=key),
+        )
+        try:
+            await old.connect()
+            await wait_until(lambda: key.node_id in peers, what="the first connection")
+            first = peers[key.node_id]
+            assert isinstance(await new.connect(), Status)
+            got = await old.receive_until_closed()
+            assert got[-1] == Disconnect("replaced by a newer connection from the same node")
+            await wait_until(lambda: key.node_id in peers and peers[key.node_id] is not first)
+        finally:
+            await old.close()
+            await new.close()
 
 
 async def test_an_idle_inbound_peer_makes_room_for_a_new_one() -> None:

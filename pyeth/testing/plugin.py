@@ -150,6 +150,8 @@ class Isolation:
         while stack and stack[-1].done:
             deepest = stack.pop()
         if deepest is not None:
+            if _PENDING_DEPLOYS:
+                _name_deploys()
             chain.revert(deepest.snapshot_id)
 
     def forget(self, chain: Any) -> None:
@@ -173,7 +175,6 @@ class _State:
     subscribed: list[Any] = field(default_factory=list)  # chains whose transactions are counted
     chains: list[tuple[Any, int]] = field(default_factory=list)  # live chains, calls at start
     outer_stats: Stats | None = None  # the counts of the session this one runs inside
-    deploys: list[tuple[Any, Any, int]] = field(default_factory=list)  # (chain, address, gas)
 
 
 _STATE_KEY = pytest.StashKey[_State]()
@@ -508,9 +509,13 @@ def _watch(state: _State, chain: Any) -> None:
         gas = receipt.gas_used
         if state.test_gas is not None:
             state.test_gas += gas
+        if _PENDING_DEPLOYS:
+            _name_deploys()
         if receipt.contract_address is not None:
-            # The contract is named once deploy() has registered it, after this callback.
-            state.deploys.append((chain, receipt.contract_address, gas))
+            # deploy() registers the contract (its name) after this callback returns; it is
+            # looked up before anything else can happen on the chain (the next transaction,
+            # a snapshot's revert, the session's end), as a revert may reuse the address.
+            _PENDING_DEPLOYS.append((records, chain, receipt.contract_address, gas))
             return
         contract, function = describe_transaction(chain, receipt)
         records.record(contract, function, gas)
@@ -544,12 +549,14 @@ def _contract_name(chain: Any, address: Any) -> str:
     return str(label) if label else "0x" + bytes(address).hex()
 
 
-def _name_deploys(state: _State) -> None:
-    if state.gas is None:
-        return
-    for chain, address, gas in state.deploys:
-        state.gas.record(_contract_name(chain, address), "(deploy)", gas)
-    state.deploys.clear()
+# Deployments whose contract is not named yet: (records, chain, address, gas).
+_PENDING_DEPLOYS: list[tuple[GasRecords, Any, Any, int]] = []
+
+
+def _name_deploys() -> None:
+    for records, chain, address, gas in _PENDING_DEPLOYS:
+        records.record(_contract_name(chain, address), "(deploy)", gas)
+    _PENDING_DEPLOYS.clear()
 
 
 # --- pytest-xdist: workers send their counts and gas to the controller -----------------
@@ -560,7 +567,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state = _state(config)
     for chain, _ in list(state.chains):  # chains whose fixture has not ended yet
         _count_calls(state, chain)
-    _name_deploys(state)
+    _name_deploys()
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["pyeth_stats"] = STATS.to_data()

@@ -155,6 +155,10 @@ def test_a_wider_fixture_set_up_later_is_warned_about_and_kept(project: pytest.P
 @pytest.fixture(scope="session")
 def other(deploy, deployer):
     return deploy("Token", "O", "O", sender=deployer)
+
+@pytest.fixture(scope="session")
+def reader(chain):
+    return chain.block_number  # changes nothing: no snapshot is kept for it
 """
     )
     project.makepyfile(
@@ -162,7 +166,7 @@ def other(deploy, deployer):
         def test_module_first(token, alice):
             assert token.balanceOf(alice) == 1000
 
-        def test_session_later(token, other, alice):
+        def test_session_later(token, reader, other, alice):
             assert other.balanceOf(alice) == 0
         """,
         test_b="""
@@ -176,6 +180,7 @@ def other(deploy, deployer):
     result.stdout.fnmatch_lines(
         ["*pyeth isolation: fixture 'token' (module scope) was torn down while fixture 'other'*"]
     )
+    assert "fixture 'reader'" not in str(result.stdout)
 
 
 GAS_TESTS = """
@@ -189,8 +194,15 @@ def test_approve(token, alice, bob):
 
 
 def test_gas_table(project: pytest.Pytester) -> None:
+    # A later module's deployment reuses the address of the reverted Token's: rows by name.
+    project.makepyfile(
+        test_later="""
+        def test_vault(deploy, deployer):
+            deploy("Vault", deployer, sender=deployer)
+        """
+    )
     result = run(project, GAS_TESTS, "--gas", "-s")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
     out = str(result.stdout)
     transfers = [int(g) for g in re.search(r"GAS \[(\d+), (\d+), (\d+)\]", out).groups()]
     approve = int(re.search(r"GAS (\d+)\n", out).group(1))
@@ -201,7 +213,8 @@ def test_gas_table(project: pytest.Pytester) -> None:
     low, _, median, high = (int(v.replace(",", "")) for v in row.groups())
     assert (low, median, high) == (min(transfers), sorted(transfers)[1], max(transfers))
     assert re.search(rf"\| approve +\| +{approve:,} \| .*\| +1$", out, re.M)
-    assert re.search(r"^Token +\| \(deploy\) +\|", out, re.M)
+    assert re.search(r"^Token +\| \(deploy\) +\|.*\| +1$", out, re.M), out
+    assert re.search(r"^Vault +\| \(deploy\) +\|.*\| +1$", out, re.M), out
     assert re.search(r"\| mint +\|.*\| +1$", out, re.M)
 
 

@@ -2,8 +2,9 @@
 argument conversion with errors that name the parameter, and encoding and decoding through
 eth-abi with the tuple coders looked up once per type list.
 
-eth-abi is imported here, on first use of the harness's contracts, not by `import pyeth.testing`
-(it costs about 0.2 s). This module knows nothing of chains or state.
+eth-abi is imported on first need, not with this module: it brings eth-utils and pydantic, 0.2 to
+0.5 s here, and the one-word values most tests pass (uintN, intN, bool, address, bytesN) are
+written and read without it. This module knows nothing of chains or state.
 """
 
 from __future__ import annotations
@@ -12,11 +13,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Final, Self, cast
-
-from eth_abi.decoding import ContextFramesBytesIO
-from eth_abi.exceptions import DecodingError as ABIDecodingError
-from eth_abi.exceptions import EncodingError
-from eth_abi.registry import registry
 
 from pyeth.address import to_checksum_address
 from pyeth.hashing import keccak256
@@ -140,27 +136,41 @@ Encoder = Callable[[Sequence[Any]], bytes]
 Decoder = Callable[[bytes], tuple[Any, ...]]
 
 
+def _registry() -> Any:
+    """eth-abi's coder registry, imported on first need (see the module docstring)."""
+    from eth_abi.registry import registry
+
+    return registry
+
+
 @lru_cache(maxsize=4096)
 def encoder(types: tuple[str, ...]) -> Encoder:
     """eth-abi's tuple encoder for `types`, looked up once."""
-    return registry.get_tuple_encoder(*types)  # type: ignore[no-any-return]
+    return _registry().get_tuple_encoder(*types)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=4096)
+def _eth_abi_decoder(types: tuple[str, ...]) -> Decoder:
+    """eth-abi's decoder of `types`, not strict about padding (as Solidity decodes)."""
+    from eth_abi.decoding import ContextFramesBytesIO
+
+    tuple_decoder = _registry().get_tuple_decoder(*types, strict=False)
+    return lambda data: tuple(tuple_decoder(ContextFramesBytesIO(data)))
 
 
 @lru_cache(maxsize=4096)
 def decoder(types: tuple[str, ...]) -> Decoder:
-    """A decoder of `types` as Solidity decodes (not strict about padding), looked up once;
-    `address` values come back as Address."""
-    tuple_decoder = registry.get_tuple_decoder(*types, strict=False)
+    """A decoder of `types`, made once; `address` values come back as Address."""
     fixers = tuple(_output_fixer(t) for t in types)
     if not any(fixers):
 
         def slow(data: bytes) -> tuple[Any, ...]:
-            return tuple(tuple_decoder(ContextFramesBytesIO(data)))
+            return _eth_abi_decoder(types)(data)
 
     else:
 
         def slow(data: bytes) -> tuple[Any, ...]:
-            values = tuple_decoder(ContextFramesBytesIO(data))
+            values = _eth_abi_decoder(types)(data)
             return tuple(f(v) if f else v for f, v in zip(fixers, values, strict=True))
 
     word_decoders = [_WORD_DECODERS.get(t) or _word_decoder(t) for t in types]
@@ -244,7 +254,7 @@ def decode(types: Sequence[str], data: bytes, what: str) -> tuple[Any, ...]:
     """
     try:
         return decoder(tuple(types))(data)
-    except (ABIDecodingError, ValueError, OverflowError) as exc:
+    except Exception as exc:  # eth-abi's decoding errors, of several classes
         raise ABIDecodeError(
             f"{what}: cannot decode 0x{data.hex()} as ({','.join(types)}): {exc}"
         ) from None
@@ -386,7 +396,7 @@ class ArgumentCoder:
         self.names = tuple(p.get("name") or f"arg{i}" for i, p in enumerate(inputs))
         self.converters = tuple(converter(p) for p in inputs)
         self._plain = not any(self.converters)
-        self._encode = encoder(self.types)
+        self._encode: Encoder | None = None  # eth-abi's, made when first needed
         words = [_word_encoder(t) for t in self.types]
         self._words = None if None in words else cast(list[Callable[[Any], bytes | None]], words)
 
@@ -412,8 +422,10 @@ class ArgumentCoder:
             if None not in out:
                 return b"".join(cast(list[bytes], out))
         try:
+            if self._encode is None:
+                self._encode = encoder(self.types)
             return self._encode(args)
-        except (EncodingError, TypeError, ValueError, OverflowError):
+        except Exception:  # eth-abi's encoding errors (several classes), a bad ABI type
             raise self._explain(args) from None
 
     def _label(self, index: int) -> str:
@@ -424,7 +436,7 @@ class ArgumentCoder:
         for index, (kind, arg) in enumerate(zip(self.types, args, strict=True)):
             try:
                 encoder((kind,))([arg])
-            except (EncodingError, TypeError, ValueError, OverflowError) as exc:
+            except Exception as exc:  # as in encode()
                 return ABIArgumentError(f"{self._label(index)}: {exc}")
         return ABIArgumentError(f"{self.what}: cannot encode {list(args)!r}")
 

@@ -33,12 +33,15 @@ What is timed, per peer (alice and bob are the first two accounts; the token is 
   each in a fresh interpreter, timed inside it (the interpreter's own start-up is not counted);
 - first transfer: a fresh interpreter's import, chain, deploy and one transfer, timed inside it;
 - pytest per test (pyeth only): a file of `--plugin-tests` trivial tests that use the plugin's
-  `chain` fixture alternating with as many that do not, run through pytest in a subprocess; a
+  `chain` fixture alternating with as many on a plain session fixture and as many with none,
+  run through pytest in a subprocess; a
   conftest times each test's whole run (set-up, call, tear-down, report) and the median test
   of each kind counts, so start-up and the chain's creation by the first test are left out.
-  "chain fixture" is the median test with `chain` less the median without, in the same run;
-  "plugin loaded, no chain" is a test without `chain` less the same test in a pytest run
-  without the plugin (two runs, so noisier).
+  "chain fixture" is the median test on `chain` less the median of the same test on a plain
+  session fixture of the conftest's, in the same run (what the plugin adds to a test that uses
+  it: fixture bookkeeping and the snapshot and revert of isolation); "plugin loaded, no chain"
+  is a test without fixtures less the same test in a pytest run without the plugin (two runs,
+  so noisier).
 
 Every operation runs `--repeat` times (300), in `--rounds` rounds (5): each round runs every
 operation on every peer in turn (the order rotated each round), so a slow moment of the machine
@@ -458,6 +461,7 @@ def cold_start_seconds(name: str, clock: str) -> float:
 
 PYTEST_TEST = {
     "chain": "def test_chain_{i}(chain):\n    assert chain.block_number >= 0\n",
+    "plain": "def test_plain_{i}(plain):\n    assert plain.block_number >= 0\n",
     "bare": "def test_bare_{i}():\n    assert {i} >= 0\n",
 }
 # Times each test's whole run (set-up, call, tear-down, report) from outside every other
@@ -479,19 +483,27 @@ PYTEST_TIMER = """
     def pytest_sessionfinish(session):
         with open(os.environ["PYETH_BENCH_TIMES"], "w") as out:
             json.dump(times, out)
+
+    class Plain:
+        block_number = 0
+
+    @pytest.fixture(scope="session")
+    def plain():
+        return Plain()
 """
 
 
 def pytest_test_times(plugin: bool, n: int, clock: str, where: Path) -> dict[str, list[float]]:
-    """Seconds of each trivial test of one pytest run in a subprocess, by kind ("chain" or
-    "bare"). With the plugin: `n` tests that use `chain` and `n` that do not, alternating, so
-    the machine's moods fall on both alike; without: `n` bare ones. No plugin autoloads
+    """Seconds of each trivial test of one pytest run in a subprocess, by kind: "chain" (uses
+    the plugin's `chain`), "plain" (uses a session fixture of the conftest's, the same test
+    without the plugin's fixtures), "bare" (no fixture); `n` of each, alternating, so the
+    machine's moods fall on all alike ("chain" only with the plugin). No plugin autoloads
     (titanoboa's would import boa into the run); ours is named with -p when wanted."""
     folder = where / ("plugin" if plugin else "none")
     folder.mkdir(exist_ok=True)
     (folder / "pytest.ini").write_text("[pytest]\naddopts =\n")
     (folder / "conftest.py").write_text(textwrap.dedent(PYTEST_TIMER))
-    kinds = ("chain", "bare") if plugin else ("bare",)
+    kinds = ("chain", "plain", "bare") if plugin else ("plain", "bare")
     tests = [PYTEST_TEST[kind].format(i=i) for i in range(n) for kind in kinds]
     (folder / "test_trivial.py").write_text("\n\n".join(tests))
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)]
@@ -641,9 +653,10 @@ def measure_subprocesses(names: list[str], args: argparse.Namespace, run: Run) -
 
 def measure_plugin(args: argparse.Namespace, run: Run) -> None:
     """The pytest plugin's cost per test (pyeth only), from `--plugin-runs` pairs of pytest
-    runs: a trivial test that uses `chain` less one that does not, in the same run (the
-    plugin's row and target); and a test without `chain` with the plugin loaded less one
-    without the plugin, across runs (noisier: the two runs meet different moments)."""
+    runs: a trivial test that uses `chain` less the same test on a plain session fixture, in
+    the same run (the row the target is about); and a test without fixtures with the plugin
+    loaded less the same test without the plugin, across two runs (noisier: the two runs meet
+    different moments of the machine)."""
     try:
         import pyeth.testing.plugin  # noqa: F401
     except ImportError as error:
@@ -651,7 +664,7 @@ def measure_plugin(args: argparse.Namespace, run: Run) -> None:
         return
     chain_extra: list[float] = []
     loaded_extra: list[float] = []
-    bare: list[float] = []
+    medians_by_run: list[dict[bool, dict[str, float]]] = []
     with tempfile.TemporaryDirectory(prefix="pyeth-bench-pytest-") as tmp:
         for index in range(args.plugin_runs):
             log(f"pytest run {index + 1}/{args.plugin_runs}: {args.plugin_tests} tests a kind")
@@ -663,14 +676,20 @@ def measure_plugin(args: argparse.Namespace, run: Run) -> None:
                     run.missing["pytest plugin"] = f"{type(error).__name__}: {error}"[:500]
                     return
                 medians[plugin] = {kind: statistics.median(t) for kind, t in times.items()}
-            chain_extra.append(medians[True]["chain"] - medians[True]["bare"])
+            chain_extra.append(medians[True]["chain"] - medians[True]["plain"])
             loaded_extra.append(medians[True]["bare"] - medians[False]["bare"])
-            bare.append(medians[False]["bare"])
+            medians_by_run.append(medians)
     run.results[PYTEST_CHAIN] = {"pyeth": Result(chain_extra, chain_extra)}
     run.results[PYTEST_LOADED] = {"pyeth": Result(loaded_extra, loaded_extra)}
+
+    def typical(plugin: bool, kind: str) -> str:
+        return f"{statistics.median(m[plugin][kind] for m in medians_by_run) * 1e6:.0f} µs"
+
     run.notes.append(
-        f"pytest per trivial test without the plugin: {statistics.median(bare) * 1e6:.0f} µs "
-        "(median, set-up to report)"
+        f"pytest per trivial test (median, set-up to report): without the plugin "
+        f"{typical(False, 'bare')} bare, {typical(False, 'plain')} on a plain session fixture; "
+        f"with it {typical(True, 'bare')} bare, {typical(True, 'plain')} plain, "
+        f"{typical(True, 'chain')} on `chain`"
     )
 
 

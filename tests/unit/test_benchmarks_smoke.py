@@ -1,9 +1,11 @@
-"""Smoke test of benchmarks/evm.py: its assembler, one tiny case in pyeth, a missing engine.
+"""Smoke tests of benchmarks/evm.py (its assembler, one tiny case in pyeth, a missing engine) and
+benchmarks/harness.py (a tiny run of every row in pyeth, a missing peer, the final-state check).
 
 Quick and pyeth only: no peer is needed and no timing is asserted.
 """
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -53,3 +55,54 @@ def test_missing_engine_is_reported_not_raised(bench, monkeypatch):
     monkeypatch.setitem(bench.ENGINE_FACTORIES, "pyrevm", broken)
     engine = bench.load_engine("pyrevm")
     assert engine.prepare is None and "nothing_here" in engine.problem
+
+
+# --- benchmarks/harness.py (issue 16): pyeth's harness only, a few runs of everything ---------
+
+
+@pytest.fixture(scope="module")
+def harness():
+    from benchmarks import harness
+
+    return harness
+
+
+def test_harness_benchmark_runs_end_to_end_in_pyeth(harness, tmp_path, capsys):
+    out = tmp_path / "harness.json"
+    argv = ["--peers", "pyeth", "--repeat", "4", "--rounds", "2", "--examples", "3"]
+    argv += ["--import-runs", "1", "--plugin-tests", "3", "--plugin-runs", "1", "--json", str(out)]
+    assert harness.main(argv) == 0
+    results = json.loads(out.read_text())
+    assert results["missing"] == {} and list(results["peers"]) == ["pyeth"]
+    rows = results["rows"]
+    for row in (*harness.OPS, harness.FUZZ, harness.IMPORT, harness.COLD):
+        assert rows[row]["pyeth"]["error"] == "", row
+        assert rows[row]["pyeth"]["median"] > 0, row
+        assert rows[row]["pyeth"]["vs_titanoboa"] is None  # no titanoboa in this run
+    assert len(rows["transfer"]["pyeth"]["rounds"]) == 2
+    for row in (harness.PYTEST_CHAIN, harness.PYTEST_LOADED):  # a difference: may be < 0
+        assert rows[row]["pyeth"]["error"] == "" and rows[row]["pyeth"]["median"] is not None
+    assert not any("WRONG" in note for note in results["notes"])
+    table = capsys.readouterr().out
+    assert "| transfer (µs)" in table and "snapshot + revert: under 10 µs" in table
+
+
+def test_harness_peer_that_is_missing_says_how_to_install(harness, monkeypatch):
+    def missing():
+        raise ImportError("No module named 'boa'")
+
+    monkeypatch.setitem(harness.FACTORIES, "titanoboa", missing)
+    peer, problem = harness.load_peer("titanoboa")
+    assert peer is None and "No module named 'boa'" in problem and "pip install" in problem
+
+
+def test_harness_final_check_catches_a_peer_that_did_not_do_the_work(harness):
+    peer = harness.pyeth_peer()
+    peer.ops["transfer"] = harness._counting(lambda: None, peer.transfers)  # sends nothing
+    peer.ops["transfer"]()
+    run = harness.Run(
+        {}, {"pyeth": "pyeth"}, {}, {"transfer": {"pyeth": harness.Result([1e-4])}}, []
+    )
+    harness.check_final_state({"pyeth": peer}, run)
+    assert run.results["transfer"]["pyeth"].error == "final state wrong"
+    assert any("bob holds 0, expected 1" in note for note in run.notes)

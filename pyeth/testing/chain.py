@@ -238,6 +238,9 @@ class Chain:
             default.
         timestamp: block 0's timestamp (the wall clock by default); each block is one second
             after the one before unless warped.
+
+    Blocks more than `receipt_history` (1024) back keep their record but drop their receipts,
+    so a long run's memory stays flat.
     """
 
     def __init__(
@@ -296,6 +299,7 @@ class Chain:
         self._gas_cap = self.rules.tx_gas_limit_cap or genesis_block.gas_limit
         self._prank_origin: bytes | None = None  # ORIGIN under prank(sender, origin)
         self.print_console = True  # console.log lines to stdout as they come
+        self.receipt_history = 1024  # blocks that keep their receipts (get_block(n).receipts)
         self._env: BlockEnv
         self._open()
 
@@ -388,10 +392,17 @@ class Chain:
 
     def _seal(self) -> Block:
         block = self._open()
-        self._blocks.append(block)
+        blocks = self._blocks
+        blocks.append(block)
         self._by_number[block.number] = block
         self._pending = None
         self._next_number = self._next_timestamp = None
+        if len(blocks) > self.receipt_history:
+            # Receipts hold the transaction, its logs and what a re-run needs (~2 KB for a
+            # transfer): an old block keeps only its record, so a long run stays small.
+            old = blocks[-self.receipt_history - 1]
+            if old.receipts:
+                old.receipts = []
         return block
 
     def mine(self, blocks: int = 1, timestamp: int | None = None) -> Block:
@@ -535,13 +546,15 @@ class Chain:
             ValueError: no storage slot read by balanceOf holds the balance (a rebasing or
                 computed balance).
         """
-        from pyeth.testing.abi import encoder
+        from pyeth.testing.abi import ArgumentCoder
 
         token_address = to_address(token)
         holder = to_address(address)
         if not 0 <= amount < 2**256:
             raise ValueError(f"deal_erc20: {amount} is not a uint256")
-        data = bytes.fromhex("70a08231") + encoder(("address",))([holder])
+        data = bytes.fromhex("70a08231") + ArgumentCoder(
+            "balanceOf(address)", [{"type": "address"}]
+        ).encode([holder])
         reads: list[tuple[bytes, int]] = []
 
         def watch(frame: Any, op: int) -> None:
@@ -739,6 +752,12 @@ class Chain:
     ) -> Receipt:
         """A plain transaction (value to an account, raw calldata to a contract)."""
         return self._transact(sender, bytes(to_address(to)), bytes(data), value, gas, None)
+
+    def call(
+        self, to: Any, data: bytes = b"", sender: Any = None, value: int = 0, gas: int | None = None
+    ) -> bytes:
+        """A raw call (nothing kept): the output; TransactionFailed if it fails."""
+        return self._call(bytes(to_address(to)), bytes(data), sender, value, gas, None)
 
     def _transact(
         self,

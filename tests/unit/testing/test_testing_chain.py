@@ -227,3 +227,19 @@ def test_console_lines_on_receipts_and_stdout(chain: Chain, capsys) -> None:
     with pytest.raises(Reverted, match="stopped here"):
         demo.logThenRevert()  # a view: a call; its lines are printed too
     assert capsys.readouterr().out == "before the revert\n"
+
+
+def test_old_blocks_drop_their_receipts(chain: Chain, token: Contract) -> None:
+    chain.receipt_history = 3
+    receipts = [token.transfer(chain.accounts[1], 1) for _ in range(5)]
+    blocks = [chain.get_block(r.block_number) for r in receipts]
+    assert [len(b.receipts) for b in blocks] == [0, 0, 1, 1, 1]
+    assert blocks[0].gas_used == receipts[0].gas_used  # the record stays
+    assert blocks[1].hash == blocks[2].header.parent_hash
+
+
+def test_raw_call(chain: Chain, token: Contract) -> None:
+    output = chain.call(token, token.balanceOf.encode(chain.accounts[0]))
+    assert int.from_bytes(output, "big") == SUPPLY
+    with pytest.raises(Reverted, match="insufficient balance"):
+        chain.call(token, token.transfer.encode(chain.accounts[0], 1), sender=chain.accounts[1])

@@ -452,8 +452,10 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     examples_before = STATS.examples
     state.test_gas = 0 if state.gas_wanted else None
     entry = ISOLATION.open(chain, f"test {item.name!r}") if isolate else None
+    settings_before = None
     if inner is not None:
         handle.inner_test = _per_example(inner, chain, isolate)
+        settings_before = _no_default_deadline(function)
     started = time.perf_counter()
     _in_chain_test = True
     try:
@@ -463,6 +465,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
         elapsed = time.perf_counter() - started
         if inner is not None:
             handle.inner_test = inner
+        if settings_before is not None:
+            function._hypothesis_internal_use_settings = settings_before  # type: ignore[union-attr]
         if entry is not None:
             ISOLATION.close(chain, entry)
         fuzzed = STATS.examples != examples_before
@@ -472,6 +476,25 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
             # Fuzzed tests draw different examples each run, so their gas is not snapshotted.
             state.gas.tests[item.nodeid] = state.test_gas
         state.test_gas = None
+
+
+def _no_default_deadline(function: Any) -> Any:
+    """Turn off hypothesis's default 200 ms deadline for a test on the chain (a deadline the
+    test set itself stays): how long an example takes depends on the machine's load, which
+    must not fail a contract test. Returns the settings to put back, or None if unchanged.
+
+    The settings live on the test function under hypothesis's own attribute, as @settings
+    leaves them; if that ever moves, nothing is changed.
+    """
+    current = getattr(function, "_hypothesis_internal_use_settings", None)
+    if current is None:
+        return None
+    from hypothesis import settings
+
+    if current.deadline != settings.get_profile("default").deadline:
+        return None
+    function._hypothesis_internal_use_settings = settings(current, deadline=None)
+    return current
 
 
 def _per_example(inner: Callable[..., Any], chain: Any, isolate: bool) -> Callable[..., Any]:

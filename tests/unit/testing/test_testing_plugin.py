@@ -148,6 +148,28 @@ def test_each_hypothesis_example_starts_clean(project: pytest.Pytester) -> None:
     )
 
 
+def test_hypothesis_default_deadline_is_off_on_the_chain(project: pytest.Pytester) -> None:
+    result = run(
+        project,
+        """
+        import time
+        from hypothesis import given, settings, strategies as st
+
+        @settings(max_examples=2)
+        @given(st.integers(0, 1))
+        def test_slow_example(token, x):
+            time.sleep(0.25)  # beyond hypothesis's default 200 ms deadline
+
+        @settings(max_examples=2, deadline=50)
+        @given(st.integers(0, 1))
+        def test_own_deadline_kept(token, x):
+            time.sleep(0.25)
+        """,
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*DeadlineExceeded: Test took *exceeds the deadline of 50.00ms*"])
+
+
 def test_a_wider_fixture_set_up_later_is_warned_about_and_kept(project: pytest.Pytester) -> None:
     project.makeconftest(
         CONFTEST

@@ -8,6 +8,7 @@ with the reason, so it fails loudly the day it passes.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -210,33 +211,66 @@ def test_web3_provider_deploys_and_transfers_a_token() -> None:
     assert token.functions.balanceOf(alice).call() == 1000
 
 
-def test_blob_transaction_from_eth_account(eth_tester: EthereumTester) -> None:
-    """A blob transaction signed by eth-account (network form, with its blob) is included with
-    its blob gas; the same with a blob byte changed fails its proof and is refused."""
-    from eth_account import Account
+BLOB = b"".join((i % 251).to_bytes(32, "big") for i in range(4096))
 
-    account = Account.from_key((1).to_bytes(32, "big"))
-    blob = b"pyeth".ljust(4096 * 32, b"\0")
-    tx = {
-        "type": 3,
-        "chainId": ETH_TESTER_CHAIN_ID,
-        "nonce": 0,
-        "to": "0x" + "02" * 20,
-        "value": 0,
-        "gas": 21000,
-        "maxFeePerGas": 10**10,
-        "maxPriorityFeePerGas": 10**9,
-        "maxFeePerBlobGas": 10**10,
-    }
-    raw = bytes(account.sign_transaction(tx, blobs=[blob]).raw_transaction)
-    tampered = raw.replace(blob[:5], b"pyetH", 1)
-    assert tampered != raw
+
+@functools.cache
+def blob_parts() -> tuple[bytes, list[bytes], bytes]:
+    """BLOB's commitment, its 128 cell proofs (EIP-7594) and its blob proof (EIP-4844)."""
+    import ckzg
+
+    from evm.precompiles.point_evaluation import trusted_setup
+
+    setup = trusted_setup()
+    commitment = ckzg.blob_to_kzg_commitment(BLOB, setup)
+    _, cell_proofs = ckzg.compute_cells_and_kzg_proofs(BLOB, setup)
+    return commitment, list(cell_proofs), ckzg.compute_blob_kzg_proof(BLOB, commitment, setup)
+
+
+def blob_network_form(cell_proofs: bool, blob: bytes = BLOB) -> str:
+    """A blob transaction from key 1 in its network form, with either wrapper."""
+    from evm.precompiles.point_evaluation import kzg_to_versioned_hash
+    from pyeth.sedes import decode, encode
+    from pyeth.transactions import BlobTransaction, encode_transaction, sign_transaction
+
+    commitment, cells, single = blob_parts()
+    unsigned = BlobTransaction(
+        ETH_TESTER_CHAIN_ID,
+        0,
+        10**9,
+        10**10,
+        21000,
+        bytes.fromhex("02" * 20),
+        0,
+        b"",
+        (),
+        10**10,
+        (kzg_to_versioned_hash(commitment),),
+    )
+    bare = encode_transaction(
+        sign_transaction(unsigned, (1).to_bytes(32, "big"), ETH_TESTER_CHAIN_ID)
+    )
+    version = [b"\x01"] if cell_proofs else []
+    proofs = cells if cell_proofs else [single]
+    wrapper = [decode(bare[1:]), *version, [blob], [commitment], proofs]
+    return "0x" + (b"\x03" + encode(wrapper)).hex()
+
+
+@pytest.mark.parametrize("cell_proofs", [False, True], ids=["blob-proof", "cell-proofs"])
+def test_blob_transaction_in_either_wrapper(eth_tester: EthereumTester, cell_proofs: bool) -> None:
+    """A blob transaction in its network form is included with its blob gas, its proofs
+    checked in the form they come in (eth-account 0.14 sends EIP-7594 cell proofs even for
+    Prague); with a blob byte changed the proofs fail and it is refused."""
+    tampered = BLOB[:-1] + b"\x01"
     with pytest.raises(ValidationError, match="blob sidecar"):
-        eth_tester.send_raw_transaction("0x" + tampered.hex())
-    receipt = eth_tester.get_transaction_receipt(eth_tester.send_raw_transaction("0x" + raw.hex()))
+        eth_tester.send_raw_transaction(blob_network_form(cell_proofs, tampered))
+    tx_hash = eth_tester.send_raw_transaction(blob_network_form(cell_proofs))
+    receipt = eth_tester.get_transaction_receipt(tx_hash)
     assert (receipt["status"], receipt["type"], receipt["blob_gas_used"]) == (1, "0x3", 2**17)
     block = eth_tester.get_block_by_number(receipt["block_number"])
     assert block["blob_gas_used"] == 2**17
+    (versioned,) = eth_tester.get_transaction_by_hash(tx_hash)["blob_versioned_hashes"]
+    assert versioned.startswith("0x01")
 
 
 def test_withdrawals_credit_gwei(eth_tester: EthereumTester) -> None:

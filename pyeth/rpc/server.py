@@ -18,8 +18,11 @@ import inspect
 import json
 import logging
 import math
+import re
+from array import array
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, Final
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -49,6 +52,7 @@ from pyeth.rpc.websocket import (
 DEFAULT_MAX_BODY: Final = 5 * 1024 * 1024  # geth's limit for one HTTP request
 DEFAULT_MAX_BATCH: Final = 1000  # geth's --rpc.batch-request-limit
 DEFAULT_MAX_CONNECTIONS: Final = 256  # WebSocket connections and HTTP requests at once
+MAX_JSON_DEPTH: Final = 1000  # arrays and objects nested in a request (Go's decoder: 10,000)
 
 log = logging.getLogger(__name__)
 
@@ -251,11 +255,36 @@ def _encode(response: Json) -> str:
         return dumps(_error(response.get("id"), error))
 
 
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_BRACKET_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 and -1 as signed bytes
+
+
+def nested_too_deeply(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether `text` nests arrays and objects deeper than `limit`, checked before parsing:
+    json.loads recurses in C once per level, and with the recursion limit the EVM needs, a
+    deep enough body would exhaust the C stack rather than raise RecursionError. Costs two
+    counts unless the text holds more than `limit` brackets."""
+    if isinstance(text, str):
+        if text.count("[") + text.count("{") <= limit:
+            return False
+        raw = text.encode("utf-8", "surrogatepass")
+    else:
+        if text.count(b"[") + text.count(b"{") <= limit:
+            return False
+        raw = text
+    skeleton = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    return max(accumulate(array("b", skeleton.translate(_BRACKET_STEPS))), default=0) > limit
+
+
 async def handle_payload(
     methods: Mapping[str, Method], ctx: RpcContext, settings: ServerSettings, text: str | bytes
 ) -> str | None:
     """The response text to a request body or message: a call or a batch, or None when it held
     only notifications."""
+    if nested_too_deeply(text):
+        message = f"parse error: JSON nested deeper than {MAX_JSON_DEPTH} levels"
+        return dumps(_error(None, RpcError(PARSE_ERROR, message)))
     try:
         payload = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -251,6 +251,22 @@ async def test_json_nested_100000_deep_is_a_parse_error(client, rpc):
     assert await rpc.call("eth_chainId") == "0x539"
 
 
+async def test_the_depth_limit_counts_nesting_not_brackets_in_strings(rpc):
+    nested = {"jsonrpc": "2.0", "id": 1, "method": "web3_sha3", "params": [None]}
+    inner = "0x00"
+    for _ in range(997):  # with the batch, the call object and params: 1000 levels
+        inner = [inner]
+    nested["params"] = [inner]
+    error = (await rpc.post([nested]))[0]["error"]
+    assert error["code"] == -32602  # parsed: a wrong parameter, not a parse error
+    nested["params"] = [[inner]]
+    assert (await rpc.post([nested]))["error"]["code"] == -32700
+    text = "[" * 5000 + "{" * 5000
+    assert await rpc.call("web3_sha3", "0x" + text.encode().hex()) is not None
+    body = await rpc.post({"jsonrpc": "2.0", "id": 2, "method": text, "params": [text]})
+    assert body["error"]["code"] == -32601
+
+
 @pytest.mark.parametrize("raw_id", ["1e999", "-1e999", "NaN", "Infinity", "-Infinity"])
 async def test_ids_json_cannot_carry_are_invalid_requests(client, raw_id):
     single = '{"jsonrpc": "2.0", "id": ' + raw_id + ', "method": "eth_chainId"}'

@@ -30,7 +30,8 @@ def log_spam(count: int, size: int) -> str:
 
 
 def live_connections() -> list[WebSocketConnection]:
-    return [o for o in gc.get_objects() if isinstance(o, WebSocketConnection)]
+    # type(), not isinstance(): a dead weak proxy in the list raises on any other look.
+    return [o for o in gc.get_objects() if type(o) is WebSocketConnection]
 
 
 async def until(condition, seconds=20.0):

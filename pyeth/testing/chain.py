@@ -634,6 +634,15 @@ class Chain:
         self.state.keep_journal = bool(self._snapshots)
         self._version += 1
 
+    def _forget_snapshot(self, snapshot_id: int) -> None:
+        """Drop a live snapshot without reverting (the later ones go with it)."""
+        ids = self._snapshot_ids
+        index = bisect_left(ids, snapshot_id)
+        if index < len(ids) and ids[index] == snapshot_id:
+            del ids[index:]
+            del self._snapshots[index:]
+            self.state.keep_journal = bool(ids)
+
     @contextmanager
     def anchor(self) -> Iterator[None]:
         """Undo everything done inside the block when it ends."""
@@ -672,17 +681,29 @@ class Chain:
         what = f"{art.name} constructor"
         inputs = constructor.get("inputs", ()) if constructor else ()
         data = art.bytecode + ArgumentCoder(what, inputs).encode(args)
-        receipt = self._transact(sender, None, data, value, gas, None, what=f"deploying {art.name}")
-        address = receipt.contract_address
-        assert address is not None
-        if check_abi:
-            missing = missing_selectors(art.abi, self.state.get_code(address))
-            if missing:
-                raise ABIMismatch(
-                    f"{art.name}'s ABI does not match its bytecode: the deployed code has no "
-                    f"selector for {', '.join(missing)} (wrong ABI file for this bytecode?); "
-                    "pass check_abi=False to deploy anyway"
-                )
+        # A mismatch changes nothing: checked on the artefact's runtime code when it has one,
+        # else on the deployed code, undoing the deployment.
+        if check_abi and art.runtime:
+            _check_selectors(art, art.runtime)
+        guard = self.snapshot() if check_abi and not art.runtime else None
+        try:
+            receipt = self._transact(
+                sender, None, data, value, gas, None, what=f"deploying {art.name}"
+            )
+            address = receipt.contract_address
+            assert address is not None
+            if guard is not None:
+                _check_selectors(art, self.state.get_code(address))
+        except ABIMismatch:
+            assert guard is not None
+            self.revert(guard)
+            raise
+        except BaseException:
+            if guard is not None:
+                self._forget_snapshot(guard)  # a failed deployment stays, as included
+            raise
+        if guard is not None:
+            self._forget_snapshot(guard)
         contract = Contract(self, address, art.abi, name or art.name)
         self.register(contract)
         receipt.function = None
@@ -978,6 +999,16 @@ def _print_console(console: ConsoleCollector) -> None:
 
 class ABIMismatchWarning(UserWarning):
     """`Chain.at` with an ABI whose functions the code there has no selector for."""
+
+
+def _check_selectors(art: Artifact, runtime: bytes) -> None:
+    missing = missing_selectors(art.abi, runtime)
+    if missing:
+        raise ABIMismatch(
+            f"{art.name}'s ABI does not match its bytecode: the code has no selector for "
+            f"{', '.join(missing)} (wrong ABI file for this bytecode?); pass check_abi=False "
+            "to deploy anyway"
+        )
 
 
 def _slot(slot: int | bytes) -> int:

@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -137,9 +138,20 @@ def test_abi_that_does_not_match_the_bytecode(chain: Chain) -> None:
     assert missing_selectors(shapes["abi"], runtime) == []
     assert "transfer(address,uint256)" in missing_selectors(token["abi"], runtime)
     # Shapes' bytecode with Token's ABI: refused at deploy, naming the functions.
+    nonce = chain.get_nonce(chain.accounts[0])
+    live = list(chain._snapshot_ids)
     with pytest.raises(ABIMismatch, match=r"no selector for .*transfer\(address,uint256\)"):
         # (Token's constructor takes a uint256 where Shapes' takes an address: same word.)
         chain.deploy((shapes["bytecode"], token["abi"]), int(chain.accounts[0].hex(), 16))
+    assert chain.get_nonce(chain.accounts[0]) == nonce  # refused, nothing changed
+    assert chain._snapshot_ids == live  # and no snapshot left behind
+    # With the runtime code known, the check comes before anything is sent.
+    mixed = from_abi_and_bytecode(shapes["bytecode"], token["abi"])
+    with_runtime = replace(mixed, runtime=runtime)
+    block = chain.block_number
+    with pytest.raises(ABIMismatch, match="transfer"):
+        chain.deploy(with_runtime, 1)
+    assert chain.block_number == block
     # At an address (a proxy may be there): a warning, not an error.
     deployed = chain.deploy(CONTRACTS / "Shapes.json", chain.accounts[0])
     with pytest.warns(ABIMismatchWarning, match="transfer"):

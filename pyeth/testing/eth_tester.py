@@ -47,6 +47,7 @@ from eth_tester.exceptions import (
     ValidationError,
 )
 from eth_tester.validation.inbound import validate_inbound_withdrawals
+from eth_utils import ValidationError as EthUtilsValidationError
 from rlp.exceptions import DecodingError as RLPDecodingError
 
 from evm.addresses import create_address
@@ -107,6 +108,12 @@ EMPTY_ROOT: Final = bytes.fromhex(
     "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421"
 )
 DYNAMIC_FEE_KEYS: Final = ("max_fee_per_gas", "max_priority_fee_per_gas")
+
+
+class TransactionRejected(ValidationError, EthUtilsValidationError):
+    """A transaction (or call) the chain cannot take: nonce, funds, gas, signature; the message
+    says which. Both eth-tester's ValidationError and eth-utils' (which py-evm's errors are
+    and which callers such as ape catch)."""
 
 
 class RawTransactionError(RLPDecodingError, ValidationError):
@@ -429,7 +436,7 @@ class PyethBackend(BaseChainBackend):  # type: ignore[misc]
             try:
                 builder.add(tx)
             except InvalidTransaction as exc:
-                raise ValidationError(f"pending transaction 0x{tx.hash.hex()}: {exc}") from None
+                raise TransactionRejected(f"pending transaction 0x{tx.hash.hex()}: {exc}") from None
         self._pending = builder
         return builder
 
@@ -596,8 +603,9 @@ class PyethBackend(BaseChainBackend):  # type: ignore[misc]
         """Sign with the sender's key and execute into the pending block; the hash.
 
         Raises:
-            ValidationError: no key for `from`, or the transaction cannot be included (nonce,
-                funds, gas above what the block has left, ...: the message says).
+            ValidationError: no key for `from`.
+            TransactionRejected: the transaction cannot be included (nonce, funds, gas above
+                what the block has left, ...: the message says).
         """
         sender = bytes(transaction["from"])
         key = self._key_of(sender)
@@ -620,7 +628,7 @@ class PyethBackend(BaseChainBackend):  # type: ignore[misc]
         try:
             sender = recover_sender(tx)
         except InvalidTransaction as exc:
-            raise ValidationError(f"invalid signature: {exc}") from None
+            raise TransactionRejected(f"invalid signature: {exc}") from None
         if "from" in signed_transaction and sender != bytes(signed_transaction["from"]):
             raise ValidationError(
                 f"the signature is 0x{sender.hex()}'s, not that of `from` "
@@ -634,7 +642,7 @@ class PyethBackend(BaseChainBackend):  # type: ignore[misc]
 
         Raises:
             RawTransactionError: the bytes are not a transaction (an rlp DecodingError).
-            ValidationError: it cannot be included.
+            TransactionRejected: it cannot be included.
         """
         raw = bytes(raw_transaction)
         tx: Transaction
@@ -657,14 +665,14 @@ class PyethBackend(BaseChainBackend):  # type: ignore[misc]
             try:
                 verify_sidecar(tx, sidecar, cell_proofs=sidecar.version != 0)
             except InvalidTransaction as exc:
-                raise ValidationError(f"blob sidecar: {exc}") from None
+                raise TransactionRejected(f"blob sidecar: {exc}") from None
         return self._include(tx)
 
     def _include(self, tx: Transaction) -> bytes:
         try:
             self._pending_builder().add(tx)
         except InvalidTransaction as exc:
-            raise ValidationError(f"transaction 0x{tx.hash.hex()} rejected: {exc}") from None
+            raise TransactionRejected(f"transaction 0x{tx.hash.hex()} rejected: {exc}") from None
         return tx.hash
 
     def _key_of(self, sender: bytes) -> bytes:
@@ -768,7 +776,7 @@ class PyethBackend(BaseChainBackend):  # type: ignore[misc]
         Raises:
             TransactionFailed: it reverted (the Error(string) reason, else the revert data
                 as Python shows bytes, which web3.py decodes) or failed otherwise.
-            ValidationError: it cannot run at all (funds, intrinsic gas, fee cap).
+            TransactionRejected: it cannot run at all (funds, intrinsic gas, fee cap).
         """
         state, env, rules, gas_limit = self._call_context(block_number)
         request = self._call_request(transaction)
@@ -776,7 +784,7 @@ class PyethBackend(BaseChainBackend):  # type: ignore[misc]
         try:
             outcome = run_call(state, env, rules, request, gas)
         except CallError as exc:
-            raise ValidationError(str(exc)) from None
+            raise TransactionRejected(str(exc)) from None
         if not outcome.success:
             raise TransactionFailed(_failure_message(outcome))
         return outcome.output
@@ -795,7 +803,7 @@ class PyethBackend(BaseChainBackend):  # type: ignore[misc]
         except ExecutionFailed as exc:
             raise TransactionFailed(str(exc)) from None
         except CallError as exc:
-            raise ValidationError(str(exc)) from None
+            raise TransactionRejected(str(exc)) from None
 
     def _call_context(self, block_number: int | str) -> tuple[State, Any, Any, int]:
         """(state, block environment, rules, the block's gas limit) for a call at a block:

@@ -28,6 +28,7 @@ from pyeth.testing.eth_tester import (  # noqa: E402
     ETH_TESTER_CHAIN_ID,
     PyethBackend,
     RawTransactionError,
+    TransactionRejected,
 )
 
 TOKEN = json.loads((Path(__file__).parents[2] / "rpc" / "contracts" / "Token.json").read_text())
@@ -296,3 +297,15 @@ def test_chosen_by_eth_testers_environment_variable(monkeypatch: pytest.MonkeyPa
     alice, bob = w3.eth.accounts[:2]
     tx = w3.eth.send_transaction({"from": alice, "to": bob, "value": 3})
     assert w3.eth.get_transaction_receipt(tx)["status"] == 1
+
+
+def test_rejections_are_also_eth_utils_validation_errors(eth_tester: EthereumTester) -> None:
+    """py-evm's rejections are eth-utils ValidationErrors, which callers (ape among them)
+    catch; pyeth's are both that and eth-tester's."""
+    from eth_utils import ValidationError as EthUtilsValidationError
+
+    sender = eth_tester.get_accounts()[0]
+    with pytest.raises(EthUtilsValidationError, match="insufficient funds"):
+        eth_tester.send_transaction({"from": sender, "to": sender, "gas": 21000, "value": 10**40})
+    with pytest.raises(TransactionRejected, match="insufficient funds"):
+        eth_tester.call({"from": sender, "to": sender, "gas": 21000, "value": 10**40})

@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -330,8 +331,10 @@ def compile_vyper(path: str | Path, name: str | None = None) -> Artifact:
 # --- the ABI against the code ----------------------------------------------------------------
 
 
-def pushed_values(code: bytes) -> set[int]:
-    """The values of the PUSH1..PUSH4 instructions in `code` (push data skipped as data)."""
+@lru_cache(maxsize=256)
+def pushed_values(code: bytes) -> frozenset[int]:
+    """The values of the PUSH1..PUSH4 instructions in `code` (push data skipped as data);
+    remembered per code, as tests deploy the same contract again and again."""
     values: set[int] = set()
     index = 0
     length = len(code)
@@ -343,7 +346,7 @@ def pushed_values(code: bytes) -> set[int]:
                 values.add(int.from_bytes(code[index + 1 : index + 1 + size], "big"))
             index += size
         index += 1
-    return values
+    return frozenset(values)
 
 
 def missing_selectors(abi: Sequence[Mapping[str, Any]], runtime: bytes) -> list[str]:

@@ -20,7 +20,7 @@ from evm.forks import ForkRules
 from evm.frame import BlockEnv
 from evm.gas import GAS_PER_BLOB
 from pyeth.accounts import eip191_hash, sign_hash, typed_data_hash
-from pyeth.callrunner import CallAborted, LoopSequence
+from pyeth.callrunner import CallAborted, LoopSequence, Overran
 from pyeth.calls import (
     AccountOverride,
     CallRequest,
@@ -160,8 +160,7 @@ class CallTarget:
 
 
 def call_target(ctx: RpcContext, ref: BlockRef) -> CallTarget:
-    """What a call at `ref` runs on, for a worker thread: the BLOCKHASH window is read through
-    the event loop, which owns the chain."""
+    """What a call at `ref` runs on."""
     node = ctx.node
     chain = node.chain
     if ref.is_pending and node.pool.pending():
@@ -189,8 +188,6 @@ def call_target(ctx: RpcContext, ref: BlockRef) -> CallTarget:
         def build() -> State:
             return chain.state_at(root)
 
-    loop = asyncio.get_running_loop()
-    env = dataclasses.replace(env, block_hashes=LoopSequence(env.block_hashes, loop))
     return CallTarget(env, rules, key, build)
 
 
@@ -203,27 +200,50 @@ async def run_on_state(
     work: Callable[[State, BlockEnv, ForkRules], T],
     overrides: dict[bytes, AccountOverride] | None = None,
 ) -> T:
-    """Run `work` on a state of its own at `ref` (with `overrides` applied), in a call worker
-    under the RPC EVM timeout, while the event loop serves others.
+    """Run `work` on a state of its own at `ref` (with `overrides` applied): on the event loop
+    if it ends within the inline slice, else again from the start in a call worker under the
+    RPC EVM timeout, while the event loop serves others (see `pyeth.callrunner`).
 
     Raises:
         CallTimeout: `work` ran past the timeout (geth's "execution aborted (timeout = 5s)").
         CallAborted: the node is shutting down.
     """
     node = ctx.node
+    runner = node.calls
     target = call_target(ctx, ref)
-    states = node.calls.states
-    state = target.build() if overrides else states.take(target.key, target.build)
+    states = runner.states
 
-    def job() -> T:
-        if overrides:
-            apply_overrides(state, overrides)
-        return work(state, target.env, target.rules)
+    def attempt(env: BlockEnv) -> tuple[State, Callable[[], T]]:
+        state = target.build() if overrides else states.take(target.key, target.build)
 
-    finished = False  # the worker is done with the state, which it left as found
+        def job() -> T:
+            if overrides:
+                apply_overrides(state, overrides)
+            return work(state, env, target.rules)
+
+        return state, job
+
+    inline = runner.inline_possible()
+    if inline:
+        state, job = attempt(target.env)
+    finished = False  # `job` is done with the state, which it left as found
     try:
-        result = await node.calls.run(job)
+        if inline:
+            try:
+                result = runner.run_inline(job)
+                finished = True
+                return result
+            except Overran:
+                pass  # its state is dropped: the interruption may have landed anywhere in it
+        # In a worker, the BLOCKHASH window is read through the event loop, which owns the chain.
+        env = target.env
+        loop = asyncio.get_running_loop()
+        state, job = attempt(
+            dataclasses.replace(env, block_hashes=LoopSequence(env.block_hashes, loop))
+        )
+        result = await runner.run(job)
         finished = True
+        return result
     except CallAborted:
         raise  # stopped anywhere in its work: the state is dropped
     except Exception:
@@ -232,7 +252,6 @@ async def run_on_state(
     finally:
         if finished and not overrides:
             states.give(target.key, state)
-    return result
 
 
 def gas_cap(ctx: RpcContext) -> int:

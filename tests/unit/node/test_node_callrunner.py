@@ -13,7 +13,14 @@ from evm.context import Context
 from evm.forks import CANCUN
 from evm.frame import BlockEnv, Message, TxEnv
 from evm.interpreter import process_message
-from pyeth.callrunner import CallAborted, CallRunner, CallTimeout, LoopSequence, go_duration
+from pyeth.callrunner import (
+    CallAborted,
+    CallRunner,
+    CallTimeout,
+    LoopSequence,
+    Overran,
+    go_duration,
+)
 from pyeth.state import Account, State
 from tests.helpers.bytecode import Op
 
@@ -123,3 +130,42 @@ async def test_loop_sequence_reads_on_the_loop_thread():
     finally:
         runner.close()
     assert seen and set(seen) == {loop_thread}
+
+
+async def test_a_short_call_runs_on_the_loop_and_a_long_one_is_stopped_there():
+    runner = CallRunner(5, inline_slice=0.05)
+    try:
+        assert runner.inline_possible()  # pytest runs the loop on the main thread
+        assert runner.run_inline(threading.get_ident) == threading.main_thread().ident
+        started = time.monotonic()
+        with pytest.raises(Overran):
+            runner.run_inline(_endless_evm_loop)
+        assert time.monotonic() - started < 30
+        assert runner.run_inline(lambda: "after") == "after"
+    finally:
+        runner.close()
+
+
+async def test_a_late_alarm_does_not_stop_the_next_inline_call():
+    # Slices about as long as the work, so alarms land before, during and after its end, and
+    # some are handled only once the next call has begun.
+    runner = CallRunner(5, inline_slice=0.0003)
+
+    def spin(seconds: float) -> str:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            pass
+        return "done"
+
+    try:
+        outcomes = set()
+        for index in range(300):
+            try:
+                outcomes.add(runner.run_inline(lambda i=index: spin(0.0001 * (i % 6))))
+            except Overran:
+                outcomes.add("overran")
+        assert outcomes <= {"done", "overran"}
+        runner.inline_slice = 5  # a long call within its slice is not stopped by a stale alarm
+        assert runner.run_inline(lambda: spin(0.2)) == "done"
+    finally:
+        runner.close()

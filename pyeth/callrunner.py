@@ -1,5 +1,5 @@
 """Running call-like RPC requests (eth_call, eth_estimateGas, eth_createAccessList, the debug
-traces) off the event loop, each under a deadline.
+traces) without freezing the event loop, each under a deadline.
 
 The EVM is pure Python and holds the GIL while it runs: on the event loop, one endless loop
 with a huge gas limit froze every client, the sealer and the signal handlers. Here a call runs
@@ -67,8 +67,9 @@ class CallTimeout(CallAborted):
 
 
 class _Interrupted(BaseException):
-    """Raised asynchronously in a worker thread to stop its call. A BaseException so that the
-    EVM's and the state's `except Exception` handlers let it through."""
+    """Raised in a call's thread to stop it: asynchronously in a worker, by the SIGALRM
+    handler on the loop. A BaseException so that the EVM's and the state's `except Exception`
+    handlers let it through."""
 
 
 def go_duration(seconds: float) -> str:

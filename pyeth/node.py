@@ -10,7 +10,8 @@ node: fork choice by total difficulty, Clique header rules, and with `signer_key
 `CliqueSigner` that seals in its turn.
 The node runs on one thread: the chain is not thread-safe, and every call here is made from
 the event loop that `running()` was entered on. Only the EVM work of call-like RPC requests
-runs in worker threads (`calls`, see `pyeth.callrunner`), on states of their own.
+that outlast a short slice runs in worker threads (`calls`, see `pyeth.callrunner`), on states
+of their own.
 """
 
 from __future__ import annotations

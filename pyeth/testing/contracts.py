@@ -553,9 +553,7 @@ class ContractFunction:
         self.mutability = str(mutability)
         self.is_view = self.mutability in ("view", "pure")
         self.payable = self.mutability == "payable"
-        self.coder = ArgumentCoder(
-            f"{contract.contract_name}.{self.signature}", item.get("inputs", ())
-        )
+        self.coder = _coder(f"{contract.contract_name}.{self.signature}", item)
         outputs = item.get("outputs", ())
         self.output_types = tuple(canonical_type(p) for p in outputs)
         self._decode = decoder(self.output_types)
@@ -610,6 +608,24 @@ class ContractFunction:
 
     def __repr__(self) -> str:
         return f"<function {self.contract.contract_name}.{self.signature} {self.mutability}>"
+
+
+_CODERS: dict[tuple[int, str], tuple[Mapping[str, Any], ArgumentCoder]] = {}
+
+
+def _coder(what: str, item: Mapping[str, Any]) -> ArgumentCoder:
+    """The ArgumentCoder of an ABI entry, made once per entry object: a fixture that deploys
+    the same artefact for every test builds its functions' coders once. The entry is kept
+    with it, so its id is not reused while the cache holds it."""
+    key = (id(item), what)
+    cached = _CODERS.get(key)
+    if cached is not None and cached[0] is item:
+        return cached[1]
+    if len(_CODERS) > 4096:
+        _CODERS.clear()
+    coder = ArgumentCoder(what, item.get("inputs", ()))
+    _CODERS[key] = (item, coder)
+    return coder
 
 
 class OverloadedFunction:

@@ -223,18 +223,17 @@ async def run_on_state(
 
         return state, job
 
-    inline = runner.inline_possible()
-    if inline:
-        state, job = attempt(target.env)
-    finished = False  # `job` is done with the state, which it left as found
+    state: State | None = None
+    finished = False  # `job` is done with `state`, which it left as found
     try:
-        if inline:
+        if runner.inline_possible():
+            state, job = attempt(target.env)
             try:
                 result = runner.run_inline(job)
                 finished = True
                 return result
             except Overran:
-                pass  # its state is dropped: the interruption may have landed anywhere in it
+                state = None  # dropped: the interruption may have landed anywhere in it
         # In a worker, the BLOCKHASH window is read through the event loop, which owns the chain.
         env = target.env
         loop = asyncio.get_running_loop()
@@ -250,7 +249,7 @@ async def run_on_state(
         finished = True
         raise
     finally:
-        if finished and not overrides:
+        if finished and state is not None and not overrides:
             states.give(target.key, state)
 
 

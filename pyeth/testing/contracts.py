@@ -770,6 +770,7 @@ class Contract:
         self.events = _Namespace("event", self.contract_name, events)
         self.errors = _Namespace("error", self.contract_name, errors)
         self._topics = {e.topic: e for e in self.event_types if not e.anonymous}
+        self._anonymous = [e for e in self.event_types if e.anonymous]
 
     @classmethod
     def at(cls, chain: Chain, address: Any, abi: Sequence[Mapping[str, Any]]) -> Contract:
@@ -795,13 +796,17 @@ class Contract:
         return self.chain._transact(sender, self.raw_address, bytes(data), value, gas, None)
 
     def decode_log(self, log: Log) -> Event | None:
+        """The log as one of this contract's events; anonymous ones (no topic to go by) are
+        tried last, the first whose indexed count and data fit."""
         event = self._topics.get(log.topics[0]) if log.topics else None
-        if event is None:
-            return None
-        try:
-            return event.decode(log)
-        except ABIDecodeError:
-            return None
+        candidates = [event] if event is not None else []
+        candidates += self._anonymous
+        for candidate in candidates:
+            try:
+                return candidate.decode(log)
+            except ABIDecodeError:
+                continue
+        return None
 
     def __str__(self) -> str:
         return str(self.address)

@@ -93,6 +93,9 @@ def test_transaction_results_and_events(shapes: Contract, chain: Chain) -> None:
     # An indexed string is logged as its hash: the topic is all there is.
     assert tagged.label == keccak256(b"label") and tagged.values == (1, 2)
     assert shapes.events.Stored(who=alice) == event
+    anonymous = shapes.anon(3, 4).events[0]
+    assert (anonymous.name, anonymous.args) == ("Anon", {"a": 3, "b": 4})
+    assert len(shapes.anon(3, 4).logs[0].topics) == 1  # no topic0 for an anonymous event
     assert shapes.events.Stored(key=22) != event
 
 

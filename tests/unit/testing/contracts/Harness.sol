@@ -23,6 +23,7 @@ contract Shapes {
     event Moved(Point point);
     event Tagged(string indexed label, uint256[] values);
     event Paid(address indexed from, uint256 value, bytes data);
+    event Anon(uint256 indexed a, uint256 b) anonymous;
 
     uint256 public stored;
     address public owner;
@@ -97,6 +98,10 @@ contract Shapes {
 
     function tag(string calldata label, uint256[] calldata values) external {
         emit Tagged(label, values);
+    }
+
+    function anon(uint256 a, uint256 b) external {
+        emit Anon(a, b);
     }
 
     function onlyOwner(uint256 needed) external view returns (bool) {

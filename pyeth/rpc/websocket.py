@@ -158,15 +158,19 @@ class WebSocketConnection:
 
     async def wait_for_room(self) -> bool:
         """Wait until the backlog is under half the budget; False (and the client dropped) if
-        it stays over for `stall_timeout` seconds."""
-        if self._room.is_set():
-            return True
-        try:
-            await asyncio.wait_for(self._room.wait(), self.stall_timeout)
-        except TimeoutError:
-            self.drop(f"too slow: responses left unread for {self.stall_timeout:g} s")
-            return False
-        return self.close_reason is None
+        it stays over for `stall_timeout` seconds. The backlog is looked at again every
+        tenth of a second too: the transport may flush with no writer awake to notice."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.stall_timeout
+        while True:
+            self._update_room()
+            if self._room.is_set():
+                return self.close_reason is None
+            if loop.time() >= deadline:
+                self.drop(f"too slow: responses left unread for {self.stall_timeout:g} s")
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._room.wait(), 0.1)
 
     def drop(
         self,

@@ -1032,6 +1032,12 @@ def _as_artifact(artifact: Any, name: str | None) -> Artifact:
     if isinstance(artifact, Artifact):
         return artifact
     if isinstance(artifact, str | Path):
+        # `name` labels the contract; it picks one only in a file that holds several.
+        try:
+            return load_artifact(artifact)
+        except ArtifactError as exc:
+            if name is None or "pass name=" not in str(exc):
+                raise
         return load_artifact(artifact, name)
     if isinstance(artifact, tuple) and len(artifact) == 2:
         bytecode, abi = artifact

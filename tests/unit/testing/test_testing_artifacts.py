@@ -44,6 +44,15 @@ def test_solc_standard_json_output(chain: Chain) -> None:
         load_artifact(path, name="Nope")
     shapes = chain.deploy(artifact, chain.accounts[3])
     assert shapes.owner() == chain.accounts[3]
+    # deploy's name= picks the contract in a file of several, and labels it.
+    caller = chain.deploy(path, name="Caller")
+    assert (
+        caller.contract_name == "Caller"
+        and "callStore" in caller.functions["callStore(address,uint256)"].signature
+    )
+    # In a file of one contract, name= is only the label.
+    labelled = chain.deploy(TOKEN_JSON, 1, name="MyToken")
+    assert labelled.contract_name == "MyToken" and chain.labels[labelled.address] == "MyToken"
 
 
 def test_foundry_artifact(chain: Chain) -> None:

@@ -3,7 +3,24 @@ transaction rules (`Chain`), contracts from the artefacts compilers write (`Cont
 `load_artifact`), and assertions for reverts, events and balance changes.
 
 The names are loaded on first use (PEP 562), so `import pyeth.testing` costs almost nothing;
-the EVM and eth-abi load with the first `Chain` or `Contract`.
+the EVM loads with the first `Chain`, eth-abi with the first value that needs it.
+
+    from pyeth.testing import Chain, balance_changes, expect_events, reverts
+
+    chain = Chain()
+    alice, bob = chain.accounts[:2]
+    token = chain.deploy("tests/rpc/contracts/Token.json", 1_000)  # any artefact format
+    receipt = token.transfer(bob, 10)  # a transaction, from accounts[0]: a Receipt
+    assert token.balanceOf(bob) == 10  # a view: a call
+    expect_events(receipt, [token.events.Transfer(to=bob, value=10)])
+    with reverts("insufficient balance"):
+        token.transfer(alice, 11, sender=bob)
+    with reverts(token.errors.Boom(code=42)):
+        token.boom()
+    before = chain.get_balance(bob)
+    with chain.anchor(), chain.prank(bob), balance_changes(chain, {bob: -5, alice: 5}):
+        chain.send(alice, 5)  # gas fees left out unless include_fees=True
+    assert chain.get_balance(bob) == before  # the anchor undid it
 """
 
 from importlib import import_module

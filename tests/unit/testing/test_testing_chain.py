@@ -243,3 +243,23 @@ def test_raw_call(chain: Chain, token: Contract) -> None:
     assert int.from_bytes(output, "big") == SUPPLY
     with pytest.raises(Reverted, match="insufficient balance"):
         chain.call(token, token.transfer.encode(chain.accounts[0], 1), sender=chain.accounts[1])
+
+
+def test_the_package_docstring_example_runs_as_written() -> None:
+    import os
+    import re
+
+    import pyeth.testing
+
+    doc = pyeth.testing.__doc__ or ""
+    code = "\n".join(
+        line[4:] for line in doc.splitlines() if line.startswith("    ") or not line.strip()
+    )
+    start = code.index("from pyeth.testing import")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(pyeth.testing.__file__)))
+    cwd = os.getcwd()
+    os.chdir(root)  # the example's path is the repository's
+    try:
+        exec(compile(re.sub(r"\n{3,}", "\n", code[start:]), "<docstring>", "exec"), {})
+    finally:
+        os.chdir(cwd)

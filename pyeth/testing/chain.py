@@ -30,6 +30,7 @@ from typing import Any, Final, Self, cast
 from evm.frame import BlockEnv
 from pyeth.accounts import DEFAULT_MNEMONIC, DEV_BALANCE, derive_accounts
 from pyeth.calls import CallError, CallOutcome, CallRequest, run_call
+from pyeth.chain.forks import since
 from pyeth.chain.genesis import Genesis, load_genesis, with_hardfork
 from pyeth.chain.validation import calc_base_fee
 from pyeth.errors import InvalidTransaction
@@ -61,12 +62,12 @@ from pyeth.testing.contracts import (
     failure_class,
 )
 from pyeth.transactions import intrinsic_gas
-from pyeth.transactions.model import FeeMarketTransaction
+from pyeth.transactions.model import AccessListTransaction, FeeMarketTransaction
 from pyeth.transactions.signing import mark_impersonated
 from pyeth.transition import apply_transaction
 from pyeth.trie import EMPTY_TRIE_ROOT
 
-Transaction = FeeMarketTransaction
+Transaction = FeeMarketTransaction | AccessListTransaction  # the kinds the harness sends
 
 DEV_GENESIS_PATH: Final = Path(__file__).resolve().parent.parent.parent / "genesis" / "dev.json"
 DEFAULT_CHAIN_ID: Final = 1337
@@ -262,15 +263,22 @@ class Chain:
         self.chain_id = chain_id
         self.automine = automine
         now = int(time.time()) if timestamp is None else timestamp
+        self.rules = genesis.config.rules_at(1, now + 1)
+        # Before London (Berlin) there is no base fee and no type-2 transaction: the harness
+        # sends type-1 transactions at a gas price of 0.
+        self._fee_market = since(self.rules, "London")
         genesis_block = Block(
             number=0,
             timestamp=now,
-            base_fee_per_gas=genesis.base_fee_per_gas if base_fee is None else base_fee,
+            base_fee_per_gas=0
+            if not self._fee_market
+            else genesis.base_fee_per_gas
+            if base_fee is None
+            else base_fee,
             gas_limit=genesis.gas_limit if gas_limit is None else gas_limit,
             coinbase=genesis.coinbase,
             prev_randao=genesis.mix_hash,
         )
-        self.rules = genesis.config.rules_at(1, now + 1)
         self.fork = self.rules.name.lower()
         self.state = _JournalState()
         for address, account in genesis.alloc.items():
@@ -368,7 +376,7 @@ class Chain:
                 number=number,
                 timestamp=stamp,
                 # calc_base_fee reads only base_fee_per_gas, gas_limit and gas_used.
-                base_fee_per_gas=calc_base_fee(cast(BlockHeader, head)),
+                base_fee_per_gas=calc_base_fee(cast(BlockHeader, head)) if self._fee_market else 0,
                 gas_limit=head.gas_limit,
                 coinbase=self.coinbase,
                 prev_randao=keccak256(number.to_bytes(32, "big")),
@@ -809,20 +817,16 @@ class Chain:
                     gas = affordable
         nonce = state.get_nonce(sender_bytes)
         # The node's impersonation signature: r carries the sender, s is 1 (never recovered).
-        tx = FeeMarketTransaction(
-            self.chain_id,
-            nonce,
-            0,
-            price,
-            gas,
-            to,
-            value,
-            data,
-            (),
-            0,
-            int.from_bytes(sender_bytes, "big") | 1 << 160,
-            1,
-        )
+        r = int.from_bytes(sender_bytes, "big") | 1 << 160
+        tx: Transaction
+        if self._fee_market:
+            tx = FeeMarketTransaction(
+                self.chain_id, nonce, 0, price, gas, to, value, data, (), 0, r, 1
+            )
+        else:
+            tx = AccessListTransaction(
+                self.chain_id, nonce, price, gas, to, value, data, (), 0, r, 1
+            )
         mark_impersonated(tx, sender_bytes)
         # Where a re-run starts: without a live snapshot the transaction starts the journal.
         position = state.snapshot() if state.keep_journal else 0

@@ -203,6 +203,22 @@ def test_forks(token_artifact) -> None:
         Chain(fork="frontier")
 
 
+def test_berlin_has_no_fee_market() -> None:
+    chain = Chain(fork="berlin")
+    assert chain.base_fee == 0
+    alice, bob = chain.accounts[:2]
+    before = chain.get_balance(alice)
+    receipt = chain.send(bob, 7)
+    assert receipt.tx.TYPE == 1 and receipt.gas_price == 0  # type 2 came with London
+    assert chain.get_balance(alice) == before - 7
+    # Init code returning a runtime that answers 42 to anything (no PUSH0: Berlin has none).
+    runtime = bytes.fromhex("602a60005260206000f3")
+    init = bytes.fromhex("600a600c600039600a6000f3") + runtime
+    answer = chain.deploy((init, []), name="Answer")
+    assert chain.get_code(answer) == runtime
+    assert int.from_bytes(chain.call(answer, b"\x01\x02\x03\x04"), "big") == 42
+
+
 def test_state_root_on_demand(chain: Chain) -> None:
     root = chain.state_root()
     assert len(root) == 32

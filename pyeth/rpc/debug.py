@@ -3,8 +3,9 @@ its block's state up to it) or of a call, through `evm.tracing.StructLogger`; an
 getters of execution-apis (a header, a block, a transaction, a block's receipts as bytes).
 
 Traces are bounded (`MAX_TRACE_STEPS`): a trace is for looking at, and a runaway loop must not
-take the node's memory. Both traces run in a call worker under the RPC EVM timeout, as calls do
-(`pyeth.callrunner`), and a traced call's gas is capped as eth_call's is.
+take the node's memory. Both traces run under the RPC EVM timeout without freezing the event
+loop, as calls do (`pyeth.callrunner`; a transaction's trace always in a worker), and a traced
+call's gas is capped as eth_call's is.
 """
 
 from __future__ import annotations

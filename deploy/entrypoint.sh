@@ -10,6 +10,9 @@
 #                 none of them: a follower (the bootnode)
 #   HOST          address to listen on, RPC and p2p (default 0.0.0.0; 127.0.0.1 on the host net)
 #   RPC_PORT      JSON-RPC port (default 8545); P2P_PORT p2p port (default 30303)
+#   VHOSTS        host names the JSON-RPC answers to besides localhost and this container's
+#                 hostname (`--vhosts`; IP addresses always work): the Service or DNS names
+#                 clients use, comma-separated, or '*' for any name
 #   BOOTNODES     comma-separated ws://HOST:PORT/p2p, or ws://NODE_ID@HOST:PORT/p2p to refuse any
 #                 other node there (a node prints its URL with its id at start; its key is kept
 #                 in DATA/chain-<name>/nodekey, so the id survives restarts)
@@ -27,6 +30,7 @@ CHAIN_ID="${CHAIN_ID:-1337}"
 HOST="${HOST:-0.0.0.0}"
 RPC_PORT="${RPC_PORT:-8545}"
 P2P_PORT="${P2P_PORT:-30303}"
+VHOSTS="localhost,$(hostname)${VHOSTS:+,$VHOSTS}"
 
 if [ -z "${SIGNER_INDEX:-}" ] && [ -n "${SIGNER_SLOT:-}" ]; then
     SIGNER_INDEX=$((SIGNER_SLOT - 1))
@@ -44,7 +48,7 @@ pyeth devnet --nodes "$NODES" --period "$PERIOD" --chain-id "$CHAIN_ID" \
 
 set -- --genesis "$INIT/genesis.json" \
     --datadir "$DATA/chain-$NAME" \
-    --host "$HOST" --port "$RPC_PORT" \
+    --host "$HOST" --port "$RPC_PORT" --vhosts "$VHOSTS" \
     --p2p-host "$HOST" --p2p-port "$P2P_PORT" \
     "$@"
 if [ -n "${SIGNER_INDEX:-}" ]; then

@@ -1,7 +1,11 @@
 """JSON-RPC 2.0 over HTTP and WebSocket (aiohttp), as execution clients serve it.
 
 Modules, by job:
-- `server`: the aiohttp application (`init`), request framing, batches, limits, CORS, WebSocket.
+- `server`: the aiohttp application (`init`), request framing, batches and limits.
+- `access`: who may call: Host against --vhosts, Origin against --cors, JSON content type,
+  the connection limit; one middleware in front of every route.
+- `websocket`: one WebSocket client's output within a byte budget (slow readers dropped,
+  bursts of heads coalesced).
 - `api`: what a method is (name, parameter parsers, handler) and the context handlers get.
 - `params`: parsing and checking parameters (quantities, data, addresses, block tags, calls).
 - `formats`: blocks, transactions, receipts and logs as JSON objects.

@@ -75,8 +75,12 @@ class _Interrupted(BaseException):
 def go_duration(seconds: float) -> str:
     """`seconds` as Go's time.Duration prints it (5s, 1.5s, 200ms, 1m30s), as geth's error
     messages show a timeout."""
+    if seconds == 0:
+        return "0s"
     if seconds < 1:
-        return f"{round(seconds * 1000, 6):g}ms"
+        for unit, scale in (("ms", 1e3), ("µs", 1e6), ("ns", 1e9)):
+            if seconds * scale >= 1 or unit == "ns":
+                return f"{round(seconds * scale, 6):g}{unit}"
     minutes, rest = divmod(seconds, 60)
     text = f"{round(rest, 9):g}s"
     if minutes >= 60:

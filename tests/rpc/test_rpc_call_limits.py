@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from pyeth.cli import main
 from pyeth.node import Node, NodeConfig
 from pyeth.rpc import init
 from tests.helpers.bytecode import Op
@@ -215,3 +216,14 @@ def test_sigterm_stops_the_node_while_a_call_runs():
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_negative_limits_are_refused_before_the_node_starts(capsys):
+    assert main(["node", "--rpc-gas-cap", "-1", "--quiet"]) == 2
+    assert main(["node", "--rpc-evm-timeout", "-0.5", "--quiet"]) == 2
+    assert main(["node", "--rpc-evm-timeout", "nan", "--quiet"]) == 2
+    assert "--rpc-gas-cap and --rpc-evm-timeout must be 0 (none) or positive" in (
+        capsys.readouterr().err
+    )
+    with pytest.raises(ValueError, match="RPC gas cap"):
+        Node(NodeConfig(rpc_gas_cap=-1))

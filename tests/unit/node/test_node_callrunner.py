@@ -30,7 +30,16 @@ CALLER = bytes.fromhex("00" * 19 + "01")
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(5, "5s"), (0.2, "200ms"), (1.5, "1.5s"), (0.0005, "0.5ms"), (90, "1m30s"), (3600, "1h0m0s")],
+    [
+        (5, "5s"),
+        (0.2, "200ms"),
+        (1.5, "1.5s"),
+        (0.0005, "500µs"),
+        (0.0015, "1.5ms"),
+        (0, "0s"),
+        (90, "1m30s"),
+        (3600, "1h0m0s"),
+    ],
 )
 def test_go_duration(seconds, text):
     assert go_duration(seconds) == text

@@ -111,11 +111,17 @@ def load_artifact(source: str | Path | Mapping[str, Any], name: str | None = Non
         default_name = "Contract"
     if not isinstance(data, Mapping):
         raise ArtifactError(f"{where}: expected a JSON object, got {type(data).__name__}")
-    return _parse(data, name, default_name, where)
+    try:
+        return _parse(data, name, default_name, where)
+    except (KeyError, TypeError, AttributeError) as exc:  # a known shape with parts missing
+        raise ArtifactError(f"{where}: malformed artefact ({type(exc).__name__}: {exc})") from None
 
 
 def _parse(data: Mapping[str, Any], name: str | None, default: str, where: str) -> Artifact:
-    if data.get("_format", "").startswith("hh-"):  # Hardhat
+    kind = str(data.get("_format", ""))
+    if kind.startswith("hh-sol-build-info") and isinstance(data.get("output"), Mapping):
+        return _standard_json(data["output"], name, where)  # Hardhat's build-info: solc's output
+    if kind.startswith("hh-"):  # Hardhat (hh-sol-artifact-1, hh-zksolc-artifact-1, ...)
         return _single(
             data["contractName"],
             data,

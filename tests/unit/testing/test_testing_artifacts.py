@@ -175,3 +175,16 @@ def test_solc_combined_json(chain: Chain) -> None:
     assert (artifact.name, artifact.format) == ("Token", "solc-combined-json")
     assert chain.deploy(artifact, 3).totalSupply() == 3
     assert load_artifact(FORMATS / "solc-combined-Token.json", name="src/Token.sol:Token")
+
+
+def test_hardhat_build_info(chain: Chain) -> None:
+    artifact = load_artifact(FORMATS / "hardhat-build-info.json", name="Caller")
+    assert (artifact.name, artifact.format) == ("Caller", "solc-standard-json")
+    assert chain.deploy(artifact).contract_name == "Caller"
+
+
+def test_malformed_known_shapes() -> None:
+    with pytest.raises(ArtifactError, match="malformed artefact"):
+        load_artifact({"_format": "hh-sol-artifact-1", "abi": []})  # no contractName
+    with pytest.raises(ArtifactError, match="malformed artefact"):
+        load_artifact({"contracts": {"A.sol": {"A": {"abi": [], "evm": {"bytecode": 5}}}}})

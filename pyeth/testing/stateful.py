@@ -121,7 +121,7 @@ def run_state_machine(
 
     senders: who sends the calls (default: the chain's first five accounts).
     settings: hypothesis settings (or a dict of them), e.g. {"max_examples": 50,
-        "stateful_step_count": 20}.
+        "stateful_step_count": 20}; no deadline unless one is given.
     attributes: set on each machine instance (e.g. token=token for the invariants).
     Returns the calls and reverts per function, so a test can check the fuzzer got somewhere.
     """
@@ -146,8 +146,11 @@ def run_state_machine(
         "attributes": attributes,
     }
     bound = type(machine.__name__, (machine,), namespace)
-    if isinstance(settings, Mapping):
-        settings = Settings(**settings)
+    # No deadline unless asked: a step's time depends on the machine's load (as in the plugin).
+    if settings is None:
+        settings = Settings(deadline=None)
+    elif isinstance(settings, Mapping):
+        settings = Settings(**{"deadline": None, **settings})
     run_state_machine_as_test(bound, settings=settings)
     return stats
 

@@ -311,6 +311,12 @@ class Chain:
         self._env: BlockEnv
         self._open()
 
+    def __repr__(self) -> str:
+        return (
+            f"<Chain {self.fork} id {self.chain_id} at block {self.block_number}, "
+            f"{len(self._snapshot_ids)} snapshot(s) live>"
+        )
+
     @property
     def version(self) -> int:
         """A counter bumped by every change a snapshot would undo (transactions, blocks,

@@ -279,3 +279,12 @@ def test_the_package_docstring_example_runs_as_written() -> None:
         exec(compile(re.sub(r"\n{3,}", "\n", code[start:]), "<docstring>", "exec"), {})
     finally:
         os.chdir(cwd)
+
+
+def test_transaction_hashes_and_repr(chain: Chain, token: Contract) -> None:
+    first = token.transfer(chain.accounts[1], 1)
+    second = token.transfer(chain.accounts[1], 1)
+    assert len(first.tx_hash) == 32 and first.tx_hash != second.tx_hash
+    assert first.tx_hash == first.tx.hash  # keccak of the placeholder-signed encoding
+    assert repr(chain).startswith(f"<Chain {chain.fork} id 1337 at block {chain.block_number}")
+    assert {chain.accounts[1]: 1}[bytes(chain.accounts[1])] == 1  # an Account is its bytes

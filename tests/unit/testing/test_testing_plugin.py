@@ -287,6 +287,54 @@ def test_deploy_by_an_unknown_name_says_where_it_looked(project: pytest.Pytester
     result.assert_outcomes(passed=1)
 
 
+def test_named_accounts_and_the_artefact_option(pytester: pytest.Pytester, warm: None) -> None:
+    # No ini here: the artefact folder comes from the command line.
+    pytester.makepyfile(
+        test_names="""
+        def test_names(chain, accounts, deployer, alice, bob, carol, dave):
+            assert [deployer, alice, bob, carol, dave] == accounts[:5] == chain.accounts[:5]
+
+        def test_deploy_by_name(deploy, deployer):
+            assert deploy("Token", "N", "N", sender=deployer).symbol() == "N"
+
+        def test_deploy_by_path(deploy, deployer):
+            assert deploy("Vault.sol/Vault.json", deployer, sender=deployer).totalShares() == 0
+        """
+    )
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "--pyeth-artifacts", str(ARTIFACTS)
+    )
+    result.assert_outcomes(passed=3)
+    missing = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-k", "by_name")
+    missing.assert_outcomes(failed=1)
+    missing.stdout.fnmatch_lines(["*no artefact folder is configured; pass --pyeth-artifacts DIR*"])
+
+
+def test_an_overridden_chain_fixture_is_isolated_too(project: pytest.Pytester) -> None:
+    project.makeconftest(
+        CONFTEST
+        + """
+from pyeth.testing import Chain
+
+@pytest.fixture(scope="session")
+def chain():
+    return Chain(fork="cancun", chain_id=5)
+"""
+    )
+    result = run(
+        project,
+        """
+        def test_first(chain, token, alice, bob):
+            assert (chain.fork, chain.chain_id) == ("cancun", 5)
+            token.transfer(bob, 1, sender=alice)
+
+        def test_second(token, bob):
+            assert token.balanceOf(bob) == 0
+        """,
+    )
+    result.assert_outcomes(passed=2)
+
+
 def test_the_summary_line_counts_evm_calls(project: pytest.Pytester) -> None:
     result = run(
         project,

@@ -212,9 +212,10 @@ def args_strategy(
     """A strategy for a function's arguments, as a tuple: `fn(*args, sender=...)`.
 
     `function` is a function's ABI entry (a dict), a ContractFunction, or, with `name` (a function
-    name or a signature such as "transfer(address,uint256)"), a contract, an artefact or an ABI
-    list. `overrides` maps argument names to a strategy or to a dict of bounds for that argument
-    (e.g. {"amount": {"max_value": 10**18}}); the other bounds apply to every argument.
+    name or a signature such as "transfer(address,uint256)"), a contract, an artefact, an ABI
+    list or an overloaded function. `overrides` maps argument names to a strategy or to a dict
+    of bounds for that argument (e.g. {"amount": {"max_value": 10**18}}); the other bounds apply
+    to every argument.
     """
     entry = _function_abi(function, name)
     inputs = entry.get("inputs", [])
@@ -364,6 +365,10 @@ def _function_abi(function: Any, name: str | None) -> Mapping[str, Any]:
                 "args_strategy: give a function's ABI entry, or an ABI list with a name"
             )
         return function
+    overloads = getattr(function, "functions", None)
+    if isinstance(overloads, list) and not hasattr(function, "abi"):
+        # An overloaded contract function (token.safeTransferFrom): one entry per overload.
+        function = [getattr(f, "abi", f) for f in overloads]
     abi = getattr(function, "abi", function)
     if isinstance(abi, Mapping):  # a ContractFunction with one ABI entry
         return _function_abi(abi, None)

@@ -288,7 +288,8 @@ def test_deploy_by_an_unknown_name_says_where_it_looked(project: pytest.Pytester
 
 
 def test_named_accounts_and_the_artefact_option(pytester: pytest.Pytester, warm: None) -> None:
-    # No ini here: the artefact folder comes from the command line.
+    # No artefact folder in the ini: it comes from the command line.
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(
         test_names="""
         def test_names(chain, accounts, deployer, alice, bob, carol, dave):

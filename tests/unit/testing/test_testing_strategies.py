@@ -259,6 +259,19 @@ def test_args_strategy_takes_an_object_with_an_abi() -> None:
     assert find(args_strategy(Artifact(), signature, addresses=KNOWN), lambda _: True)[1] == 0
 
 
+def test_args_strategy_picks_an_overload_by_signature() -> None:
+    class Function:
+        def __init__(self, abi: dict) -> None:
+            self.abi = abi
+
+    class Overloaded:  # as pyeth.testing.contracts.OverloadedFunction: .functions, no .abi
+        functions = [Function(TRANSFER), Function({**TRANSFER, "inputs": TRANSFER["inputs"][1:]})]
+
+    assert find(args_strategy(Overloaded(), "transfer(uint256)"), lambda _: True) == (0,)
+    with pytest.raises(AbiTypeError, match=r"overloaded .*pass the signature"):
+        args_strategy(Overloaded(), "transfer")
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -286,3 +299,19 @@ def test_args_strategy_takes_an_object_with_an_abi() -> None:
 def test_args_strategy_errors_name_the_problem(call: object, message: str) -> None:
     with pytest.raises(AbiTypeError, match=message):
         call()  # type: ignore[operator]
+
+
+def test_with_a_real_contract_and_chain() -> None:
+    from pathlib import Path
+
+    from pyeth.testing import Chain
+
+    out = Path(__file__).resolve().parents[3] / "examples" / "token-vault" / "out"
+    chain = Chain()
+    token = chain.deploy(out / "Token.sol" / "Token.json", "T", "T")
+    to_token = find(args_strategy(token.transfer, chain=chain), lambda a: a[0] == str(token))
+    assert to_token == (str(token), 0)
+    first = find(args_strategy(token.transfer, chain=chain), lambda _: True)
+    assert first == (str(chain.accounts[0]), 0)
+    # The drawn arguments are accepted by the contract as they are.
+    token.transfer.call(*find(args_strategy(token.transfer, chain=chain), lambda a: True))

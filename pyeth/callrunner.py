@@ -42,9 +42,11 @@ T = TypeVar("T")
 
 DEFAULT_RPC_GAS_CAP: Final = 50_000_000  # geth's --rpc.gascap
 DEFAULT_RPC_EVM_TIMEOUT: Final = 5.0  # seconds, geth's --rpc.evmtimeout
-# Calls running at once. The GIL runs one at a time anyway; more workers only let a short call
-# go on beside a long one instead of waiting behind it.
-CALL_WORKERS: Final = 4
+# Calls running at once in workers (the long ones: short calls run on the loop). The GIL runs
+# one thread at a time and does not hand itself over fairly: with four workers looping, the
+# loop waited p95 ~200 ms for it, with one ~27 ms. More long calls wait for the worker, their
+# deadline counting.
+CALL_WORKERS: Final = 1
 # States kept per key for reuse (one per worker, and one for the loop).
 STATES_KEPT: Final = CALL_WORKERS + 1
 # How long a call may run on the event loop before it moves to a worker. Most calls (a token
@@ -163,9 +165,14 @@ class Overran(CallAborted):
 
 
 _MAIN_THREAD: Final = threading.main_thread().ident
-_SIGALRM: Final = int(signal.SIGALRM)
-# The inline slice's alarm (SIGALRM, main thread only): whether a call runs inline now, and
-# when its slice ends (an alarm of an earlier slice, handled late, is not for it).
+# The inline slice: a wall-clock alarm (ITIMER_REAL, SIGALRM: CPU-time timers fire only at
+# the kernel's ticks, 10-30 ms here), and the slice counted in the process's CPU time: a call
+# that the machine's load preempted has not used its slice, and moving it to a worker would
+# only make it wait behind long calls there, so the alarm is set again for what is left.
+# Whether a call runs inline now, and at what CPU time its slice ends (an alarm of an earlier
+# slice, handled late, is thus not for it either).
+_SIGNAL: Final = int(signal.SIGALRM)
+_TIMER: Final = signal.ITIMER_REAL
 _inline_running = False
 _inline_until = 0.0
 
@@ -174,10 +181,15 @@ def _on_alarm(signum: int, frame: object) -> None:
     """SIGALRM: stop the inline call if it has used its slice (the main thread runs this
     between two of its bytecodes, so the call is interrupted where it is)."""
     global _inline_until
-    if _inline_running and time.monotonic() >= _inline_until:
-        _inline_until = time.monotonic() + REFIRE
-        signal.setitimer(signal.ITIMER_REAL, REFIRE)  # again, should a finalizer swallow it
-        raise _Interrupted
+    if not _inline_running:
+        return
+    left = _inline_until - time.process_time()
+    if left > 0:  # preempted meanwhile, or an earlier slice's alarm: wait for the rest
+        signal.setitimer(_TIMER, max(left, 1e-4))  # (0 would disarm it)
+        return
+    _inline_until = time.process_time() + REFIRE
+    signal.setitimer(_TIMER, REFIRE)  # again, should a finalizer swallow this one
+    raise _Interrupted
 
 
 def _claim_alarm() -> bool:
@@ -186,11 +198,11 @@ def _claim_alarm() -> bool:
     if threading.get_ident() != _MAIN_THREAD:
         return False
     # `_signal`'s getsignal: the handler as set; `signal`'s converts it to an enum (~10 us).
-    handler: object = _signal.getsignal(_SIGALRM)
+    handler: object = _signal.getsignal(_SIGNAL)
     if handler is _on_alarm:
         return True
     if handler in (signal.SIG_DFL, None):
-        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.signal(_SIGNAL, _on_alarm)
         return True
     return False
 
@@ -230,18 +242,18 @@ class CallRunner:
             raise Overran("inline calls are off here")
         try:
             try:
-                _inline_until = time.monotonic() + self.inline_slice
+                _inline_until = time.process_time() + self.inline_slice
                 _inline_running = True
-                signal.setitimer(signal.ITIMER_REAL, self.inline_slice)
+                signal.setitimer(_TIMER, self.inline_slice)
                 return work()
             finally:
                 _inline_running = False
-                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.setitimer(_TIMER, 0)
         except _Interrupted:
             while True:  # a repeated alarm may have cut the `finally` short
                 try:
                     _inline_running = False
-                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    signal.setitimer(_TIMER, 0)
                     break
                 except _Interrupted:
                     continue

@@ -113,7 +113,7 @@ async def test_others_are_served_and_blocks_sealed_while_a_call_runs(aiohttp_cli
     assert receipt["status"] == "0x1"
     assert int(await client.call("eth_blockNumber"), 16) == head + 1
     assert await client.call("eth_getBalance", ACCOUNT1, "latest")
-    # A short call beside the long one: another worker runs it.
+    # A short call beside the long one: it runs on the loop, not behind it in the worker.
     assert await asyncio.wait_for(
         client.call("eth_call", {"to": TARGET}, "latest", {TARGET: {"code": GAS_LEFT}}), 60
     )

@@ -40,6 +40,7 @@ class CallStats:
     calls: dict[str, int] = field(default_factory=dict)
     reverts: dict[str, int] = field(default_factory=dict)
     runs: int = 0
+    skipped: int = 0  # seconds the clock was moved on by the skip_time rule, over all runs
 
     def succeeded(self, signature: str) -> int:
         return self.calls.get(signature, 0) - self.reverts.get(signature, 0)
@@ -57,8 +58,10 @@ class ContractMachine(RuleBasedStateMachine):
     """A state machine whose rules are a contract's functions; see the module docstring.
 
     Class attributes a subclass may set: `exclude` (function names or signatures to leave out),
-    `include` (only these), `fail_on_revert`, `max_value` (ether for payable functions) and
-    `bounds` (keyword arguments for args_strategy, such as {"max_value": 10**24}).
+    `include` (only these), `fail_on_revert`, `max_value` (ether for payable functions),
+    `bounds` (keyword arguments for args_strategy, such as {"max_value": 10**24}) and
+    `max_skip` (seconds: adds a rule that moves the clock 0..max_skip seconds on, for contracts
+    whose behaviour depends on time).
     In a method, `self.chain`, `self.contract`, `self.senders` and the keyword arguments given
     to run_state_machine (as attributes) are at hand; `self.stats` counts calls and reverts.
     """
@@ -68,6 +71,7 @@ class ContractMachine(RuleBasedStateMachine):
     fail_on_revert: ClassVar[bool] = False
     max_value: ClassVar[int] = DEFAULT_MAX_VALUE
     bounds: ClassVar[Mapping[str, Any]] = {}
+    max_skip: ClassVar[int | None] = None
 
     chain: Any
     contract: Any
@@ -183,7 +187,18 @@ def _rules(
         # Addresses in arguments come from the chain's accounts and contracts (and anywhere).
         arguments = args_strategy(function.abi, **{"chain": chain, **machine.bounds})
         rules[rule_name] = _rule_for(rule_name, signature, arguments, sender_strategy, value)
+    if rules and machine.max_skip:
+        rules["skip_time"] = _skip_rule(machine.max_skip)
     return rules
+
+
+def _skip_rule(max_skip: int) -> Any:
+    @rule(seconds=st.integers(1, max_skip))
+    def skip_time(self: ContractMachine, seconds: int) -> None:
+        self.chain.skip(seconds)
+        self.stats.skipped += seconds
+
+    return skip_time
 
 
 def _rule_for(name: str, signature: str, arguments: Any, senders: Any, value: Any) -> Any:

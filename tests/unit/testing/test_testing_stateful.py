@@ -116,3 +116,25 @@ def test_senders_must_not_be_empty(deployed) -> None:
     chain, token, vault = deployed
     with pytest.raises(ValueError, match="senders is empty"):
         run_state_machine(Vault, vault, senders=[], settings=SETTINGS)
+
+
+def test_max_skip_adds_a_rule_moving_the_clock(deployed) -> None:
+    chain, token, vault = deployed
+    before = chain.pending_timestamp
+    unlocked = []
+
+    class Timed(ContractMachine):
+        include = ("deposit",)
+        max_skip = 3 * 24 * 3600
+
+        @invariant()
+        def lock_is_a_day_after_the_last_deposit(self) -> None:
+            for sender in self.senders:
+                until = self.contract.unlockedAt(sender)
+                if until and self.chain.timestamp >= until:
+                    unlocked.append(sender)
+
+    stats = run_state_machine(Timed, vault, senders=chain.accounts[1:3], settings=SETTINGS)
+    assert stats.skipped > 0
+    assert unlocked  # some run moved the clock past a deposit's lock
+    assert chain.pending_timestamp == before  # and every run was reverted

@@ -4,6 +4,7 @@ snapshot check, the summary line) is checked."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -85,6 +86,67 @@ def test_each_test_starts_from_the_fixtures_state(project: pytest.Pytester) -> N
         """,
     )
     result.assert_outcomes(passed=4)
+
+
+def test_snapshots_unwind_in_order(project: pytest.Pytester) -> None:
+    log = project.path / "log.json"
+    project.makeconftest(
+        CONFTEST
+        + f"""
+import json
+from pyeth.testing import Chain
+
+class LoggingChain(Chain):
+    def __init__(self):
+        super().__init__()
+        self.log = []
+
+    def snapshot(self):
+        snapshot_id = super().snapshot()
+        self.log.append(["snapshot", snapshot_id])
+        return snapshot_id
+
+    def revert(self, snapshot_id):
+        self.log.append(["revert", snapshot_id])
+        super().revert(snapshot_id)
+
+@pytest.fixture(scope="session")
+def chain():
+    chain = LoggingChain()
+    yield chain
+    with open({str(log)!r}, "w") as out:
+        json.dump(chain.log, out)
+
+@pytest.fixture
+def gift(token, alice, bob):
+    token.transfer(bob, 1, sender=alice)
+"""
+    )
+    result = run(
+        project,
+        """
+        from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+
+        @settings(
+            max_examples=2,
+            database=None,
+            phases=[Phase.generate],
+            suppress_health_check=[HealthCheck.function_scoped_fixture],
+        )
+        @given(st.integers(1, 100))
+        def test_fuzz(chain, token, gift, alice, bob, x):
+            chain.log.append(["example"])
+            token.transfer(bob, x, sender=alice)
+        """,
+    )
+    result.assert_outcomes(passed=1)
+    entries = [tuple(e) for e in json.loads(log.read_text())]
+    kinds = [e[0] for e in entries]
+    # token (module), gift (function), the test body, then one per example; undone in reverse.
+    assert kinds == ["snapshot"] * 4 + ["example", "revert", "snapshot", "example"] + ["revert"] * 4
+    token, gift, body, example1 = (e[1] for e in entries[:4])
+    example2 = entries[6][1]
+    assert [e[1] for e in entries if e[0] == "revert"] == [example1, example2, body, gift, token]
 
 
 def test_module_fixtures_are_reverted_when_their_module_ends(project: pytest.Pytester) -> None:

@@ -16,8 +16,10 @@ would hide the `evm` package behind benchmarks/evm.py.
 
 What is timed, per peer (alice and bob are the first two accounts; the token is deployed once):
 - deploy: a new token, from its init code and the constructor's argument, to a usable contract
-  object, on a second chain (env) of the peer's own, so that the contracts it piles up do not
-  weigh on the other rows;
+  object, on a second chain (env) of the peer's; after each, untimed, that chain is reverted
+  to before it, as a test's isolation would, so every deployment meets the same state
+  (titanoboa slows down as contracts pile up in its env: 0.5 ms a deployment at first,
+  3.5 ms after 300);
 - transfer: `transfer(bob, 1)` from alice as a transaction (web3: `.transact()`, which estimates
   the gas, then the receipt read back and checked; pyeth and titanoboa check it themselves);
 - balanceOf: `balanceOf(alice)`, a call;
@@ -148,6 +150,8 @@ class Peer:
     balance_of: Callable[[Any], int]
     anchor: Callable[[], contextlib.AbstractContextManager[object]]
     transfers: list[int] = field(default_factory=lambda: [0])  # bob's expected balance
+    # Untimed, after each run of an operation: put the chain back as it was before the run.
+    resets: dict[str, Callable[[], None]] = field(default_factory=dict)
 
 
 def _counting(transfer: Callable[[], object], counter: list[int]) -> Callable[[], None]:
@@ -170,6 +174,12 @@ def pyeth_peer() -> Peer:
 
     def deploy() -> object:
         return chain.deploy(code_and_abi, SUPPLY, sender=alice)
+
+    before_deploy = [chain.snapshot()]
+
+    def undo_deploy() -> None:
+        chain.revert(before_deploy[0])
+        before_deploy[0] = chain.snapshot()
 
     def transfer() -> object:
         return token.transfer(bob, 1, sender=alice)  # raises if it fails
@@ -202,6 +212,7 @@ def pyeth_peer() -> Peer:
         token.balanceOf,
         chain.anchor,
         counter,
+        {"deploy": undo_deploy},
     )
 
 
@@ -226,6 +237,11 @@ def titanoboa_peer() -> Peer:
 
     token = deploy()
     counter = [0]
+    before_deploy = [env.evm.snapshot()]
+
+    def undo_deploy() -> None:
+        env.evm.revert(before_deploy[0])
+        before_deploy[0] = env.evm.snapshot()
 
     def transfer() -> object:
         return token.transfer(bob, 1, sender=alice)  # raises if it fails
@@ -258,6 +274,7 @@ def titanoboa_peer() -> Peer:
         token.balanceOf,
         env.anchor,
         counter,
+        {"deploy": undo_deploy},
     )
 
 
@@ -291,6 +308,11 @@ def web3_peer(name: str) -> Peer:
 
     token = deploy()
     counter = [0]
+    before_deploy = [tester.take_snapshot()]
+
+    def undo_deploy() -> None:
+        tester.revert_to_snapshot(before_deploy[0])
+        before_deploy[0] = tester.take_snapshot()
 
     def send_transfer(to: Any, amount: int) -> None:
         tx = token.functions.transfer(to, amount).transact({"from": alice})
@@ -334,6 +356,7 @@ def web3_peer(name: str) -> Peer:
         balance_of,
         anchor,
         counter,
+        {"deploy": undo_deploy},
     )
 
 
@@ -413,14 +436,21 @@ def clock_overhead(clock: Callable[[], float]) -> float:
 
 
 def time_runs(
-    work: Callable[[], object], runs: int, clock: Callable[[], float], overhead: float
+    work: Callable[[], object],
+    runs: int,
+    clock: Callable[[], float],
+    overhead: float,
+    reset: Callable[[], None] | None = None,
 ) -> list[float]:
-    """Seconds of each of `runs` calls of `work`, each timed on its own."""
+    """Seconds of each of `runs` calls of `work`, each timed on its own (and `reset`, untimed,
+    after each)."""
     times = []
     for _ in range(runs):
         start = clock()
         work()
         times.append(max(clock() - start - overhead, 0.0))
+        if reset is not None:
+            reset()
     return times
 
 
@@ -580,6 +610,7 @@ def measure_ops(
                 run.results.setdefault(op, {})[name] = Result()
                 for _ in range(WARMUP):
                     peers[name].ops[op]()
+                    peers[name].resets.get(op, lambda: None)()
     per_round = [args.repeat // args.rounds] * args.rounds
     for i in range(args.repeat % args.rounds):
         per_round[i] += 1
@@ -591,7 +622,8 @@ def measure_ops(
                 if result is None or result.error or runs == 0:
                     continue
                 try:
-                    times = time_runs(peers[name].ops[op], runs, clock, overhead)
+                    peer = peers[name]
+                    times = time_runs(peer.ops[op], runs, clock, overhead, peer.resets.get(op))
                 except Exception as error:
                     result.error = f"{type(error).__name__}: {error}"[:300]
                     log(f"  {name} {op}: {result.error}")
@@ -732,9 +764,9 @@ def benchmark(args: argparse.Namespace) -> Run:
             run.missing[name] = problem
             log(f"{name}: {problem}")
             continue
-        # Deployments go to a chain of their own: titanoboa slows down as contracts pile up
-        # in its env (see benchmarks/README.md), which would tax its other rows.
+        # Deployments go to a chain of their own, reverted after each (see the module doc).
         peer.ops["deploy"] = deployer.ops["deploy"]
+        peer.resets["deploy"] = deployer.resets["deploy"]
         peers[name] = peer
         run.peers[name] = peer_label(name)
     if peers:

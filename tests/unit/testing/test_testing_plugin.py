@@ -440,3 +440,28 @@ def test_importing_the_plugin_loads_neither_hypothesis_nor_the_evm() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_find_artifact_by_name(tmp_path: Path) -> None:
+    from pyeth.testing import artifacts
+    from pyeth.testing.plugin import find_artifact
+
+    example = ARTIFACTS.parent
+    # A folder with only solc's standard-JSON output: the contract is found inside it.
+    only_standard = tmp_path / "standard"
+    only_standard.mkdir()
+    (only_standard / "output.json").write_text(
+        (example / "standard-json" / "output.json").read_text()
+    )
+    assert find_artifact(artifacts, only_standard, "Vault").name == "Vault"
+    # Two files of one name: refused, naming both, rather than picking one.
+    twice = tmp_path / "twice"
+    for sub in ("a", "b"):
+        (twice / sub).mkdir(parents=True)
+        (twice / sub / "Token.json").write_text(
+            (ARTIFACTS / "Token.sol" / "Token.json").read_text()
+        )
+    with pytest.raises(LookupError, match=r"several artefacts match .*a/Token.json, b/Token.json"):
+        find_artifact(artifacts, twice, "Token")
+    with pytest.raises(LookupError, match="does not exist"):
+        find_artifact(artifacts, tmp_path / "nowhere", "Token")

@@ -868,18 +868,18 @@ def target_lines(run: Run) -> list[str]:
     for row, what, kind, bound in TARGETS:
         result = run.results.get(row, {}).get("pyeth")
         if result is None or result.error:
-            lines.append(f"  {row}: {what}: not measured")
+            lines.append(f"{row}: {what}: not measured")
             continue
         if kind == "ratio":
             figure = speedup(row, run.results[row], "pyeth")
             if not math.isfinite(figure):
-                lines.append(f"  {row}: {what}: no titanoboa figure to compare")
+                lines.append(f"{row}: {what}: no titanoboa figure to compare")
                 continue
             ok, said = figure >= bound, _fmt_ratio(figure)
         else:
             figure = shown(row, result.value)
             ok, said = figure < bound, f"{_fmt(figure)} {unit(row)}"
-        lines.append(f"  {row}: {what}: {said} -- {'met' if ok else 'MISSED'}")
+        lines.append(f"{row}: {what}: {said} -- {'met' if ok else 'MISSED'}")
     return lines
 
 
@@ -893,7 +893,7 @@ def report(run: Run) -> str:
     text += [f"  {name}: {label}" for name, label in run.peers.items()]
     text += [f"  {name}: skipped, {why}" for name, why in run.missing.items()]
     text += ["", table(run), "", "(Nx): how many times as fast as titanoboa in this run", ""]
-    text += ["targets (issue 16):", *target_lines(run)]
+    text += ["targets (issue 16):", *(f"  {line}" for line in target_lines(run))]
     errors = [
         f"  {name} {row}: {result.error}"
         for row, results in run.results.items()

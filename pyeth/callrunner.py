@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import ctypes
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
@@ -54,7 +55,7 @@ STATES_KEPT: Final = CALL_WORKERS + 1
 # for at most this long (plus a switch interval) for any call.
 INLINE_SLICE: Final = 0.002
 # A stop that has not taken after this long is sent again (a finalizer may have swallowed it).
-REFIRE: Final = 0.05
+REFIRE: Final = 0.01
 
 
 class CallAborted(PyethError):
@@ -72,6 +73,26 @@ class _Interrupted(BaseException):
     """Raised in a call's thread to stop it: asynchronously in a worker, by the SIGALRM
     handler on the loop. A BaseException so that the EVM's and the state's `except Exception`
     handlers let it through."""
+
+
+def _quiet_unraisable_hook(
+    previous: Callable[[sys.UnraisableHookArgs], object],
+) -> Callable[[sys.UnraisableHookArgs], object]:
+    """`previous`, except for a stop that landed in a finalizer (which swallows it; the stop is
+    sent again): that is no error to print."""
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> object:
+        if isinstance(unraisable.exc_value, _Interrupted):
+            return None
+        return previous(unraisable)
+
+    hook.quiets_stops = True  # type: ignore[attr-defined]
+    return hook
+
+
+def _quiet_stops_in_finalizers() -> None:
+    if not getattr(sys.unraisablehook, "quiets_stops", False):
+        sys.unraisablehook = _quiet_unraisable_hook(sys.unraisablehook)
 
 
 def go_duration(seconds: float) -> str:
@@ -222,6 +243,7 @@ class CallRunner:
             raise ValueError(f"the RPC EVM timeout must be 0 (none) or positive, not {timeout}")
         self.timeout = timeout
         self.inline_slice = inline_slice  # 0: never inline
+        _quiet_stops_in_finalizers()
         self.states = StatePool()
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="pyeth-call")
         self._jobs: set[_Job] = set()

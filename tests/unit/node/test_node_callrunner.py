@@ -19,6 +19,8 @@ from pyeth.callrunner import (
     CallTimeout,
     LoopSequence,
     Overran,
+    _Interrupted,
+    _quiet_unraisable_hook,
     go_duration,
 )
 from pyeth.state import Account, State
@@ -178,3 +180,17 @@ async def test_a_late_alarm_does_not_stop_the_next_inline_call():
         assert runner.run_inline(lambda: spin(0.2)) == "done"
     finally:
         runner.close()
+
+
+def test_a_stop_swallowed_by_a_finalizer_is_not_printed():
+    seen = []
+    hook = _quiet_unraisable_hook(seen.append)
+
+    class Unraisable:
+        def __init__(self, exc_value: BaseException) -> None:
+            self.exc_value = exc_value
+
+    hook(Unraisable(_Interrupted()))  # type: ignore[arg-type]
+    other = Unraisable(ValueError("a real error"))
+    hook(other)  # type: ignore[arg-type]
+    assert seen == [other]

@@ -193,7 +193,12 @@ def _rules(
 
 
 def _skip_rule(max_skip: int) -> Any:
-    @rule(seconds=st.integers(1, max_skip))
+    # Round spans as often as any other value: a lock or a vesting period is usually a minute,
+    # an hour, a day or a week, and a uniform draw up to days rarely lands past one.
+    spans = sorted({s for s in (1, 60, 3600, 86400, 7 * 86400) if s < max_skip} | {max_skip})
+    seconds = st.one_of(st.sampled_from(spans), st.integers(1, max_skip))
+
+    @rule(seconds=seconds)
     def skip_time(self: ContractMachine, seconds: int) -> None:
         self.chain.skip(seconds)
         self.stats.skipped += seconds

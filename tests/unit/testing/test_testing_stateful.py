@@ -14,7 +14,14 @@ from pyeth.testing.stateful import ContractMachine, run_state_machine
 from pyeth.testing.strategies import AbiTypeError
 
 OUT = Path(__file__).resolve().parents[3] / "examples" / "token-vault" / "out"
-SETTINGS = {"max_examples": 15, "stateful_step_count": 10, "deadline": None, "database": None}
+# derandomize: the same examples every run, so these tests pass or fail the same way each time.
+SETTINGS = {
+    "max_examples": 15,
+    "stateful_step_count": 10,
+    "deadline": None,
+    "database": None,
+    "derandomize": True,
+}
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +138,8 @@ def test_max_skip_adds_a_rule_moving_the_clock(deployed) -> None:
         def lock_is_a_day_after_the_last_deposit(self) -> None:
             for sender in self.senders:
                 until = self.contract.unlockedAt(sender)
-                if until and self.chain.timestamp >= until:
+                # The time the next transaction (a withdraw, say) would run at.
+                if until and self.chain.pending_timestamp >= until:
                     unlocked.append(sender)
 
     stats = run_state_machine(Timed, vault, senders=chain.accounts[1:3], settings=SETTINGS)

@@ -104,7 +104,7 @@ def _harness_chain(value: Any) -> Any:
 # --- isolation ---------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity: ids and labels repeat
 class _Snapshot:
     snapshot_id: int
     label: str
@@ -136,10 +136,11 @@ class Isolation:
     def close(self, chain: Any, entry: _Snapshot) -> None:
         stack = self.stacks.get(id(chain), (None, []))[1]
         entry.done = True
-        if entry not in stack:
+        position = next((i for i, e in enumerate(stack) if e is entry), None)
+        if position is None:
             return
-        if stack[-1] is not entry:
-            above = [e.label for e in stack[stack.index(entry) + 1 :] if not e.done]
+        if position != len(stack) - 1:
+            above = [e.label for e in stack[position + 1 :] if not e.done]
             warnings.warn(
                 f"pyeth isolation: {entry.label} was torn down while {', '.join(above)}, set up "
                 f"after it, lives on; its changes stay until those are torn down too (give the "
@@ -152,7 +153,14 @@ class Isolation:
         if deepest is not None:
             if _PENDING_DEPLOYS:
                 _name_deploys()
-            chain.revert(deepest.snapshot_id)
+            try:
+                chain.revert(deepest.snapshot_id)
+            except ValueError as exc:
+                raise RuntimeError(
+                    f"pyeth isolation: the snapshot taken for {deepest.label} is gone, so its "
+                    f"changes cannot be undone; did the test revert the chain to an earlier "
+                    f"snapshot of its own? ({exc})"
+                ) from None
 
     def forget(self, chain: Any) -> None:
         """Drop the snapshots of a chain whose fixture ended."""

@@ -474,3 +474,19 @@ def test_find_artifact_by_name(tmp_path: Path) -> None:
         find_artifact(artifacts, twice, "Token")
     with pytest.raises(LookupError, match="does not exist"):
         find_artifact(artifacts, tmp_path / "nowhere", "Token")
+
+
+def test_a_test_reverting_below_its_snapshot_is_told_what_happened(
+    project: pytest.Pytester,
+) -> None:
+    result = run(
+        project,
+        """
+        def test_too_far(chain, token):
+            chain.revert(1)  # the first snapshot: the token fixture's, below the test's own
+        """,
+    )
+    result.stdout.fnmatch_lines(
+        ["*pyeth isolation: the snapshot taken for test 'test_too_far' is gone*did the test*"]
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED

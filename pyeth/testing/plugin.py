@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 NO_ISOLATION = "no_isolation"
 NAMED_ACCOUNTS = ("deployer", "alice", "bob", "carol", "dave")
-# The plugin's fixtures that change nothing on the chain: no snapshot around their set-up.
-STATELESS_FIXTURES = frozenset({"accounts", "deploy", "artifacts_dir", *NAMED_ACCOUNTS})
 
 # The chain the running test's `chain` fixture gave; strategies draw known addresses from it.
 _current_chain: Any = None
@@ -161,6 +159,16 @@ class Isolation:
                     f"changes cannot be undone; did the test revert the chain to an earlier "
                     f"snapshot of its own? ({exc})"
                 ) from None
+
+    def discard(self, chain: Any, entry: _Snapshot) -> None:
+        """Stop tracking `entry` without reverting to it: nothing after it needs undoing, and a
+        revert would use up any snapshot taken since (a fixture may keep one of its own). The
+        chain keeps the snapshot live; reverting below it later drops it with the rest."""
+        stack = self.stacks.get(id(chain), (None, []))[1]
+        for index in range(len(stack) - 1, -1, -1):
+            if stack[index] is entry:
+                del stack[index]
+                return
 
     def forget(self, chain: Any) -> None:
         """Drop the snapshots of a chain whose fixture ended."""
@@ -355,9 +363,11 @@ def _fixture_uses_chain(state: _State, fixturedef: Any, request: Any) -> bool:
     known = state.uses_chain.get(id(fixturedef))
     if known is not None:
         return known
+    if "chain" not in request.fixturenames:  # nothing the test needs uses a chain
+        return False
     try:
         name2defs = request._pyfuncitem._fixtureinfo.name2fixturedefs
-    except AttributeError:  # pytest internals moved: snapshot to be safe
+    except AttributeError:  # pytest internals moved: the test uses a chain, snapshot to be safe
         return True
     seen: set[str] = set()
 
@@ -384,7 +394,8 @@ def pytest_fixture_setup(fixturedef: Any, request: Any) -> Generator[None, Any, 
     state = _state(request.config)
     if (
         fixturedef.argname == "chain"
-        or fixturedef.argname in STATELESS_FIXTURES
+        # This plugin's own fixtures (accounts, deploy...) change nothing on the chain.
+        or getattr(fixturedef.func, "__module__", None) == __name__
         or not _fixture_uses_chain(state, fixturedef, request)
     ):
         result = yield
@@ -409,7 +420,7 @@ def pytest_fixture_setup(fixturedef: Any, request: Any) -> Generator[None, Any, 
     if version is not None and chain.version == version:
         # It changed nothing (a fixture returning an account, say): nothing to undo, and no
         # snapshot left open to sit above the narrower fixtures set up after it.
-        ISOLATION.close(chain, entry)
+        ISOLATION.discard(chain, entry)
     else:
         fixturedef.addfinalizer(lambda: ISOLATION.close(chain, entry))
     return result
@@ -475,8 +486,6 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
             handle.inner_test = inner
         if settings_before is not None:
             function._hypothesis_internal_use_settings = settings_before  # type: ignore[union-attr]
-        if entry is not None:
-            ISOLATION.close(chain, entry)
         fuzzed = STATS.examples != examples_before
         if fuzzed:
             STATS.fuzz_seconds += elapsed
@@ -484,6 +493,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
             # Fuzzed tests draw different examples each run, so their gas is not snapshotted.
             state.gas.tests[item.nodeid] = state.test_gas
         state.test_gas = None
+        if entry is not None:
+            ISOLATION.close(chain, entry)
 
 
 def _no_default_deadline(function: Any) -> Any:

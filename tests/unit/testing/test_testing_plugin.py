@@ -482,8 +482,14 @@ def test_a_test_reverting_below_its_snapshot_is_told_what_happened(
     result = run(
         project,
         """
-        def test_too_far(chain, token):
-            chain.revert(1)  # the first snapshot: the token fixture's, below the test's own
+        import pytest
+
+        @pytest.fixture(scope="module")
+        def early(chain):
+            return chain.snapshot()  # taken before the test's own snapshot
+
+        def test_too_far(chain, early):
+            chain.revert(early)
         """,
     )
     result.stdout.fnmatch_lines(

@@ -647,7 +647,10 @@ def _finish_gas(session: pytest.Session, state: _State) -> None:
         if not path.exists():
             problems = [f"{path} does not exist; write it with --gas-snapshot {path}"]
         else:
-            problems = compare_snapshots(parse_snapshot(path), tests)
+            try:
+                problems = compare_snapshots(parse_snapshot(path), tests)
+            except ValueError as exc:  # a malformed line: named with its number
+                problems = [str(exc)]
         config.stash[_PROBLEMS_KEY] = problems
         if problems and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -343,6 +343,13 @@ def test_gas_snapshot_is_written_and_checked(project: pytest.Pytester) -> None:
     assert missing.ret == pytest.ExitCode.TESTS_FAILED
     missing.stdout.fnmatch_lines(["test_inner.py::test_approve: not in the snapshot*"])
 
+    snapshot.write_text("test_inner.py::test_approve gas 5\n")
+    malformed = project.runpytest_inprocess(
+        "-p", "no:cacheprovider", "--gas-snapshot-check", str(snapshot)
+    )
+    assert malformed.ret == pytest.ExitCode.TESTS_FAILED
+    malformed.stdout.fnmatch_lines(["*.gas-snapshot:1: expected 'TEST (gas: N)'*"])
+
 
 def test_deploy_by_an_unknown_name_says_where_it_looked(project: pytest.Pytester) -> None:
     result = run(

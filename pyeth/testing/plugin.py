@@ -452,7 +452,11 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, Any, Any]:
     try:
         return (yield)
     finally:
-        STATS.chain_seconds += time.perf_counter() - started
+        if item.stash.get(_ON_HARNESS_CHAIN, False):  # not another kind of `chain` fixture
+            STATS.chain_seconds += time.perf_counter() - started
+
+
+_ON_HARNESS_CHAIN = pytest.StashKey[bool]()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -463,6 +467,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     if chain is None:
         return (yield)
     _current_chain = chain
+    item.stash[_ON_HARNESS_CHAIN] = True
     state = _state(item.config)
     isolate = item.get_closest_marker(NO_ISOLATION) is None
     function = getattr(item, "function", None)

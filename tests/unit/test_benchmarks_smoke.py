@@ -77,8 +77,10 @@ def test_harness_benchmark_runs_end_to_end_in_pyeth(harness, tmp_path, capsys):
     rows = results["rows"]
     for row in (*harness.OPS, harness.FUZZ, harness.IMPORT, harness.COLD):
         assert rows[row]["pyeth"]["error"] == "", row
-        assert rows[row]["pyeth"]["median"] > 0, row
+        assert rows[row]["pyeth"]["median"] >= 0, row  # a time less the clock's own cost
         assert rows[row]["pyeth"]["vs_titanoboa"] is None  # no titanoboa in this run
+    for row in (harness.FUZZ, harness.IMPORT, harness.COLD, "transfer"):
+        assert rows[row]["pyeth"]["median"] > 0, row
     assert len(rows["transfer"]["pyeth"]["rounds"]) == 2
     for row in (harness.PYTEST_CHAIN, harness.PYTEST_LOADED):  # a difference: may be < 0
         assert rows[row]["pyeth"]["error"] == "" and rows[row]["pyeth"]["median"] is not None

@@ -24,14 +24,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/pyeth/bin:$PATH
 
-# The source stays in /src: the package is installed editable because the genesis files
-# (genesis/*.json) live beside the packages, not inside them.
+# A plain (not editable) install from /src: the dev genesis ships inside the package.
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY evm ./evm
 COPY pyeth ./pyeth
 COPY p2p ./p2p
-COPY genesis ./genesis
 COPY deploy/entrypoint.sh deploy/healthcheck.py /usr/local/lib/pyeth/
 COPY deploy/certs /tmp/certs
 
@@ -41,8 +39,8 @@ RUN set -e; \
     [ -n "$PIP_DEFAULT_TIMEOUT" ] || unset PIP_DEFAULT_TIMEOUT; \
     if [ -f /tmp/certs/ca.pem ]; then export PIP_CERT=/tmp/certs/ca.pem; fi; \
     python3 -m venv /opt/pyeth; \
-    pip install --no-cache-dir -e /src; \
-    rm -rf /tmp/certs /tmp/pip-* /root/.cache; \
+    pip install --no-cache-dir /src; \
+    rm -rf /tmp/certs /src/build /tmp/pip-* /root/.cache; \
     chmod 0755 /usr/local/lib/pyeth/entrypoint.sh /usr/local/lib/pyeth/healthcheck.py; \
     if command -v useradd >/dev/null; then \
         useradd --uid 10001 --user-group --home-dir /data --no-create-home \

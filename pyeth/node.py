@@ -20,7 +20,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Protocol
 
@@ -30,7 +30,6 @@ from pyeth.accounts import (
     DEFAULT_ACCOUNT_COUNT,
     DEFAULT_MNEMONIC,
     DEV_BALANCE,
-    DevAccount,
     Keyring,
     derive_accounts,
 )
@@ -44,10 +43,9 @@ from pyeth.chain import (
     HeaviestChain,
     ImportResult,
     build_block,
-    load_genesis,
 )
 from pyeth.chain.chain import AncestorHashes
-from pyeth.chain.genesis import with_hardfork
+from pyeth.chain.genesis import dev_genesis
 from pyeth.chain.processing import block_env
 from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
 from pyeth.consensus.clique import Clique, CliqueSigner
@@ -56,12 +54,11 @@ from pyeth.errors import PyethError
 from pyeth.fees import blob_base_fee
 from pyeth.hashing import keccak256
 from pyeth.sedes import BlockHeader
-from pyeth.state import Account, State
+from pyeth.state import State
 from pyeth.transactions import Transaction, decode_transaction
 from pyeth.transactions.blobs import decode_pooled_transaction, is_pooled_form
 from pyeth.txpool import DEFAULT_MAX_SIZE, PooledTransaction, TxPool
 
-DEV_GENESIS_PATH: Final = Path(__file__).resolve().parent.parent / "genesis" / "dev.json"
 DEV_CHAIN_ID: Final = 1337
 
 log = logging.getLogger(__name__)
@@ -105,22 +102,6 @@ class PeerInfo(Protocol):
         ...
 
 
-def dev_genesis(
-    chain_id: int, accounts: list[DevAccount], balance: int, hardfork: str | None = None
-) -> Genesis:
-    """`genesis/dev.json` with this chain id and these accounts funded (its system contracts
-    kept), on the latest mainnet rules or, given `hardfork`, on that fork's (anvil's
-    `--hardfork`; ValueError for a fork pyeth does not run)."""
-    base = load_genesis(DEV_GENESIS_PATH)
-    alloc = {address: account for address, account in base.alloc.items() if account.code}
-    for account in accounts:
-        alloc[account.address] = Account(balance=balance)
-    config = replace(base.config, chain_id=chain_id)
-    if hardfork is not None:
-        config = with_hardfork(config, hardfork)
-    return replace(base, config=config, alloc=alloc)
-
-
 class Node:
     """A chain with a pool, a sealer and (in dev mode) unlocked accounts.
 
@@ -141,7 +122,10 @@ class Node:
         self.calls = CallRunner(config.rpc_evm_timeout)
         derived = derive_accounts(config.mnemonic, config.account_count)
         genesis = config.genesis or dev_genesis(
-            config.chain_id, derived, config.balance, config.hardfork
+            config.chain_id,
+            [account.address for account in derived],
+            config.balance,
+            config.hardfork,
         )
         self.accounts = Keyring(derived if config.dev else ())
         clique = genesis.config.clique

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from hashlib import sha256
 from pathlib import Path
@@ -517,3 +517,24 @@ def _word(value: Any, where: str) -> int:
     if number >= 2**256:
         raise InvalidGenesis(f"{where}: wider than 32 bytes")
     return number
+
+
+DEV_GENESIS_PATH: Final = Path(__file__).resolve().parent.parent / "genesis" / "dev.json"
+"""The dev chain's genesis, shipped inside the package so a plain (non-editable) install has it."""
+
+
+def dev_genesis(
+    chain_id: int, addresses: Iterable[bytes], balance: int, hardfork: str | None = None
+) -> Genesis:
+    """`pyeth/genesis/dev.json` with this chain id and these accounts funded (its system
+    contracts kept), on the latest mainnet rules or, given `hardfork`, on that fork's (anvil's
+    `--hardfork`; ValueError for a fork pyeth does not run). The dev node, the contract test
+    harness and devnets start from it."""
+    base = load_genesis(DEV_GENESIS_PATH)
+    alloc = {address: account for address, account in base.alloc.items() if account.code}
+    for address in addresses:
+        alloc[bytes(address)] = Account(balance=balance)
+    config = replace(base.config, chain_id=chain_id)
+    if hardfork is not None:
+        config = with_hardfork(config, hardfork)
+    return replace(base, config=config, alloc=alloc)

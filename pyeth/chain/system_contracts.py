@@ -3,7 +3,7 @@ contracts' published bytecode only.
 
 Every Prague block makes four system calls (see `system`); through the interpreter they were a
 third of the work of an automined transfer on a dev chain. For the bytecode the EIPs publish,
-which is what mainnet, the test fixtures and `genesis/dev.json` deploy, the call from
+which is what mainnet, the test fixtures and `pyeth/genesis/dev.json` deploy, the call from
 SYSTEM_ADDRESS has a short, fixed effect, and these functions have that effect directly:
 
 - EIP-4788 beacon roots: slot `timestamp % 8191` := timestamp, slot `that + 8191` := the root.

@@ -38,10 +38,10 @@ from p2p.identity import load_or_create_node_key
 from pyeth.accounts import DEFAULT_MNEMONIC, DEV_BALANCE, derive_accounts, derive_keys
 from pyeth.address import to_checksum_address
 from pyeth.chain.forks import FORK_ORDER, TIME_FORKS
-from pyeth.chain.genesis import hardfork_names
+from pyeth.chain.genesis import DEV_GENESIS_PATH, hardfork_names
 from pyeth.consensus.clique import checkpoint_extra_data
 from pyeth.keys import private_key_to_address
-from pyeth.node import DEV_CHAIN_ID, DEV_GENESIS_PATH
+from pyeth.node import DEV_CHAIN_ID
 
 SIGNER_PATH: Final = "m/44'/60'/1'/0/{index}"  # apart from the accounts' m/44'/60'/0'/0/i
 MAX_NODES: Final = 32

@@ -22,7 +22,7 @@ import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 from typing import Any, Final, Self, cast
@@ -31,7 +31,7 @@ from evm.frame import BlockEnv
 from pyeth.accounts import DEFAULT_MNEMONIC, DEV_BALANCE, derive_accounts
 from pyeth.calls import CallError, CallOutcome, CallRequest, run_call
 from pyeth.chain.forks import since
-from pyeth.chain.genesis import Genesis, load_genesis, with_hardfork
+from pyeth.chain.genesis import dev_genesis
 from pyeth.chain.validation import calc_base_fee
 from pyeth.errors import InvalidTransaction
 from pyeth.hashing import keccak256
@@ -69,7 +69,6 @@ from pyeth.trie import EMPTY_TRIE_ROOT
 
 Transaction = FeeMarketTransaction | AccessListTransaction  # the kinds the harness sends
 
-DEV_GENESIS_PATH: Final = Path(__file__).resolve().parent.parent.parent / "genesis" / "dev.json"
 DEFAULT_CHAIN_ID: Final = 1337
 EMPTY_OMMERS_HASH: Final = keccak256(bytes.fromhex("c0"))
 ZERO_HASH: Final = bytes(32)
@@ -258,7 +257,7 @@ class Chain:
     ) -> None:
         derived = derive_accounts(mnemonic, accounts)
         self.accounts: list[Account] = [Account(a.address, a.private_key) for a in derived]
-        genesis = _dev_genesis(chain_id, [a.address for a in derived], balance, fork)
+        genesis = dev_genesis(chain_id, [a.address for a in derived], balance, fork)
         self.genesis = genesis
         self.chain_id = chain_id
         self.automine = automine
@@ -1055,19 +1054,3 @@ def _as_artifact(artifact: Any, name: str | None) -> Artifact:
     raise ArtifactError(
         f"deploy: expected an Artifact, a path or (bytecode, abi), got {type(artifact).__name__}"
     )
-
-
-def _dev_genesis(
-    chain_id: int, accounts: Sequence[bytes], balance: int, fork: str | None
-) -> Genesis:
-    """The dev node's genesis (genesis/dev.json, its system contracts kept, the accounts
-    funded), as `pyeth.node.dev_genesis` makes it; pyeth.node itself is not imported (a
-    quarter second: asyncio, the database, consensus)."""
-    base = load_genesis(DEV_GENESIS_PATH)
-    alloc = {address: account for address, account in base.alloc.items() if account.code}
-    for address in accounts:
-        alloc[address] = StateAccount(balance=balance)
-    config = replace(base.config, chain_id=chain_id)
-    if fork is not None:
-        config = with_hardfork(config, fork)
-    return replace(base, config=config, alloc=alloc)

@@ -68,13 +68,12 @@ from pyeth.chain import Block, Chain, Genesis, build_block, encode_block, load_g
 from pyeth.chain.builder import BlockBuilder
 from pyeth.chain.chain import AncestorHashes
 from pyeth.chain.forks import since
-from pyeth.chain.genesis import with_hardfork
+from pyeth.chain.genesis import DEV_GENESIS_PATH, with_hardfork
 from pyeth.chain.processing import block_env
 from pyeth.errors import DecodingError, InvalidTransaction
 from pyeth.fees import blob_base_fee
 from pyeth.hashing import keccak256
 from pyeth.keys import private_key_to_address
-from pyeth.node import DEV_GENESIS_PATH
 from pyeth.sedes import BlockHeader, Receipt, Withdrawal
 from pyeth.state import Account, State
 from pyeth.transactions import (

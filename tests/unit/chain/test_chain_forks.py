@@ -33,7 +33,7 @@ from pyeth.errors import InvalidBlock
 from pyeth.sedes import BlockHeader
 from pyeth.state import Account
 
-DEV_GENESIS = Path(__file__).resolve().parents[3] / "genesis" / "dev.json"
+DEV_GENESIS = Path(__file__).resolve().parents[3] / "pyeth" / "genesis" / "dev.json"
 DEPOSIT_CONTRACT = bytes.fromhex("00000000219ab540356cbb839cbe05303d7705fa")
 # Logs its calldata as a DepositEvent: CALLDATACOPY(0, 0, size); LOG1(0, size, topic).
 DEPOSIT_EMITTER = bytes.fromhex("365f5f37" + "7f" + DEPOSIT_EVENT_TOPIC.hex() + "365fa100")

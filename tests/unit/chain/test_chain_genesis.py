@@ -17,7 +17,7 @@ from pyeth.chain.system import (
 )
 from pyeth.trie import EMPTY_TRIE_ROOT
 
-DEV_GENESIS = Path(__file__).resolve().parents[3] / "genesis" / "dev.json"
+DEV_GENESIS = Path(__file__).resolve().parents[3] / "pyeth" / "genesis" / "dev.json"
 DEV_ADDRESS = bytes.fromhex("f39fd6e51aad88f6f4ce6ab8827279cfffb92266")
 
 MINIMAL: dict[str, Any] = {

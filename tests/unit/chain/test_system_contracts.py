@@ -2,8 +2,8 @@
 published bytecode run by the interpreter: same storage, same output, on the same states.
 
 The Python side is only used for the published code; these tests also pin that code to what
-genesis/dev.json deploys, and check that other code, or a queue with anything in it, still goes
-through the interpreter.
+pyeth/genesis/dev.json deploys, and check that other code, or a queue with anything in it,
+still goes through the interpreter.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pyeth.chain.system import (
 )
 from pyeth.state import State
 
-DEV_GENESIS = Path(__file__).parents[3] / "genesis" / "dev.json"
+DEV_GENESIS = Path(__file__).parents[3] / "pyeth" / "genesis" / "dev.json"
 CODES = {
     BEACON_ROOTS_ADDRESS: published.BEACON_ROOTS_CODE,
     HISTORY_STORAGE_ADDRESS: published.HISTORY_STORAGE_CODE,

@@ -9,7 +9,7 @@ import pytest
 
 from pyeth.accounts import derive_accounts
 from pyeth.chain import Chain, build_block
-from pyeth.node import dev_genesis
+from pyeth.chain.genesis import dev_genesis
 from pyeth.transactions import (
     BlobTransaction,
     FeeMarketTransaction,
@@ -25,7 +25,7 @@ TO = b"\x42" * 20
 
 @pytest.fixture
 def chain():
-    chain = Chain.open(None, dev_genesis(1337, ACCOUNTS, 10_000 * 10**18))
+    chain = Chain.open(None, dev_genesis(1337, [a.address for a in ACCOUNTS], 10_000 * 10**18))
     yield chain
     chain.close()
 

@@ -401,6 +401,13 @@ class ArgumentCoder:
         self._words = None if None in words else cast(list[Callable[[Any], bytes | None]], words)
 
     def encode(self, args: Sequence[Any]) -> bytes:
+        words = self._words
+        if words is not None and len(args) == len(words):
+            # Static elementary types given as they encode (an Address, an int in range,
+            # bytes of the size): one word each, written directly, nothing to convert.
+            out = [encode_word(arg) for encode_word, arg in zip(words, args, strict=True)]
+            if None not in out:
+                return b"".join(cast(list[bytes], out))
         if len(args) != len(self.types):
             raise ABIArgumentError(
                 f"{self.what} takes {len(self.types)} argument"
@@ -413,11 +420,10 @@ class ArgumentCoder:
                 conv(arg, self._label(i)) if conv else arg
                 for i, (conv, arg) in enumerate(zip(self.converters, args, strict=True))
             ]
-        words = self._words
-        if words is not None:
-            # Static elementary types: each value is one word, written directly; a value the
-            # fast path does not take as is (out of range, another type) goes to eth-abi,
-            # which encodes it or says what is wrong.
+        if words is not None and not self._plain:
+            # The same after conversion (hex text to an Address, ...); a value the word
+            # encoders do not take as is (out of range, another type) goes to eth-abi, which
+            # encodes it or says what is wrong.
             out = [encode_word(arg) for encode_word, arg in zip(words, args, strict=True)]
             if None not in out:
                 return b"".join(cast(list[bytes], out))

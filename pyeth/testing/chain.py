@@ -29,7 +29,7 @@ from typing import Any, Final, Self, cast
 
 from evm.frame import BlockEnv
 from pyeth.accounts import DEFAULT_MNEMONIC, DEV_BALANCE, derive_accounts
-from pyeth.calls import CallError, CallOutcome, CallRequest, run_call
+from pyeth.calls import CallError, CallOutcome
 from pyeth.chain.forks import since
 from pyeth.chain.genesis import dev_genesis
 from pyeth.chain.validation import calc_base_fee
@@ -47,6 +47,7 @@ from pyeth.testing.artifacts import (
     load_artifact,
     missing_selectors,
 )
+from pyeth.testing.calls import free_call
 from pyeth.testing.console import ConsoleCollector
 from pyeth.testing.contracts import (
     Contract,
@@ -105,16 +106,6 @@ class _JournalState(State):
         self._journal = []  # the one the base class clears
         State.begin_transaction(self, warm_accounts, warm_slots)
         self._journal = kept
-
-    def run_apart(self, fn: Callable[[], Any]) -> Any:
-        """Run `fn` on a journal of its own (pyeth.calls.run_call undoes to position 0), so
-        the chain's snapshots before it stay intact."""
-        kept = self._journal
-        self._journal = []
-        try:
-            return fn()
-        finally:
-            self._journal = kept
 
 
 @dataclass(slots=True)
@@ -220,12 +211,15 @@ class _Rerun:
 
 @dataclass(slots=True)
 class _CallRerun:
-    """A call, kept to be re-run traced if its failure is shown."""
+    """A failed call, kept to be re-run traced if its failure is shown."""
 
-    request: CallRequest
-    env: BlockEnv
+    sender: bytes
+    to: bytes
+    value: int
+    data: bytes
     gas: int
     origin: bytes | None
+    env: BlockEnv
     version: int
 
 
@@ -305,6 +299,8 @@ class Chain:
         self._version = 0  # bumped by every change to the state, to tell a stale re-run
         self._gas_cap = self.rules.tx_gas_limit_cap or genesis_block.gas_limit
         self._prank_origin: bytes | None = None  # ORIGIN under prank(sender, origin)
+        # The warm accounts of a call (sender, coinbase, precompiles) by (sender, coinbase).
+        self._call_warm: dict[tuple[bytes, bytes], tuple[bytes, ...]] = {}
         self.print_console = True  # console.log lines to stdout as they come
         self.receipt_history = 1024  # blocks that keep their receipts (get_block(n).receipts)
         self._env: BlockEnv
@@ -913,12 +909,10 @@ class Chain:
             sender_bytes, origin = bytes(to_address(sender)), None
         if self._pending is None:
             self._open()
-        request = CallRequest(sender=sender_bytes, to=to, value=value, data=data)
         limit = self._gas_cap if gas is None else gas
         console = ConsoleCollector()
-        call = _CallRerun(request, self._env, limit, origin, self._version)
         try:
-            outcome = self._run_call(call, console, tracer)
+            outcome = self._run_call(sender_bytes, to, value, data, limit, origin, console, tracer)
         except CallError as exc:
             raise TransactionRejected(f"{_describe_call(self, to, data)} call: {exc}") from None
         self.call_count += 1
@@ -926,6 +920,10 @@ class Chain:
             _print_console(console)
         if not outcome.success:
             error = outcome.error
+            # What a re-run needs to trace the failure, kept only for a failure.
+            call = _CallRerun(
+                sender_bytes, to, value, data, limit, origin, self._env, self._version
+            )
             raise failure_class(error)(
                 _describe_call(self, to, data) + " (call)",
                 describe_failure(outcome.output, error, self._errors),
@@ -937,23 +935,36 @@ class Chain:
             )
         return outcome.output
 
-    def _run_call(self, call: _CallRerun, hook: Any, tracer: Any = None) -> CallOutcome:
+    def _run_call(
+        self,
+        sender: bytes,
+        to: bytes,
+        value: int,
+        data: bytes,
+        gas: int,
+        origin: bytes | None,
+        hook: Any,
+        tracer: Any = None,
+        env: BlockEnv | None = None,
+    ) -> CallOutcome:
+        """A price-0 call on a journal of its own (it undoes to position 0), so the chain's
+        snapshots before it stay intact."""
+        env = self._env if env is None else env
+        key = (sender, env.coinbase)
+        warm = self._call_warm.get(key)
+        if warm is None:
+            if len(self._call_warm) > 1024:
+                self._call_warm.clear()
+            warm = self._call_warm[key] = (sender, env.coinbase, *self.rules.precompiles)
         state = self.state
-        return cast(
-            CallOutcome,
-            state.run_apart(
-                lambda: run_call(
-                    state,
-                    call.env,
-                    self.rules,
-                    call.request,
-                    call.gas,
-                    tracer,
-                    message_hook=hook,
-                    origin=call.origin,
-                )
-            ),
-        )
+        kept = state._journal
+        state._journal = []
+        try:
+            return free_call(
+                state, env, self.rules, warm, sender, to, value, data, gas, tracer, hook, origin
+            )
+        finally:
+            state._journal = kept
 
     # --- traces (pyeth.testing.calltree, when present) ----------------------------------
 
@@ -971,7 +982,16 @@ class Chain:
             )
         tracer = import_module("pyeth.testing.calltree").CallTracer()
         if isinstance(rerun, _CallRerun):
-            self._run_call(rerun, tracer)
+            self._run_call(
+                rerun.sender,
+                rerun.to,
+                rerun.value,
+                rerun.data,
+                rerun.gas,
+                rerun.origin,
+                tracer,
+                env=rerun.env,
+            )
             return tracer.root
         state = self.state
         state.revert(rerun.position)

@@ -66,6 +66,19 @@ def check_transaction(
 
     Raises InvalidTransaction naming the rule that failed.
     """
+    return _check(state, block, tx, sender, rules, gas_available)[0]
+
+
+def _check(
+    state: State,
+    block: BlockEnv,
+    tx: Transaction,
+    sender: bytes,
+    rules: ForkRules,
+    gas_available: int | None,
+) -> tuple[int, int, int]:
+    """check_transaction's work; the effective gas price, the intrinsic gas and the calldata
+    floor (0 before Prague), which apply_transaction uses again."""
     check_type(tx, rules)
     if isinstance(tx, SetCodeTransaction):
         if tx.to is None:
@@ -73,10 +86,11 @@ def check_transaction(
         if not tx.authorization_list:
             raise InvalidTransaction("set-code transaction has an empty authorization list")
     intrinsic = transaction_intrinsic_gas(tx, rules.initcode_word_gas)
-    if rules.calldata_floor:
-        intrinsic = max(intrinsic, calldata_floor_gas(tx.data))
-    if tx.gas_limit < intrinsic:
-        raise InvalidTransaction(f"intrinsic gas too low: have {tx.gas_limit}, want {intrinsic}")
+    floor = calldata_floor_gas(tx.data) if rules.calldata_floor else 0  # EIP-7623 (Prague)
+    if tx.gas_limit < max(intrinsic, floor):
+        raise InvalidTransaction(
+            f"intrinsic gas too low: have {tx.gas_limit}, want {max(intrinsic, floor)}"
+        )
     if rules.tx_gas_limit_cap is not None and tx.gas_limit > rules.tx_gas_limit_cap:
         raise InvalidTransaction(
             f"gas limit {tx.gas_limit} above the transaction cap {rules.tx_gas_limit_cap}"
@@ -135,7 +149,7 @@ def check_transaction(
         )
     if sends_as_contract(state, tx, sender, rules):
         raise InvalidTransaction("sender is not an externally owned account (EIP-3607)")
-    return price
+    return price, intrinsic, floor
 
 
 def sends_as_contract(state: State, tx: Transaction, sender: bytes, rules: ForkRules) -> bool:
@@ -164,7 +178,7 @@ def apply_transaction(
     how the contract test harness collects console.log lines and call trees. `origin` is what
     ORIGIN reads instead of the sender: the harness's prank(sender, origin) cheat, as forge's.
     """
-    price = check_transaction(state, block, tx, sender, rules, gas_available)
+    price, intrinsic, floor = _check(state, block, tx, sender, rules, gas_available)
     blob_hashes = tx.blob_versioned_hashes if isinstance(tx, BlobTransaction) else ()
     blob_gas_used = blob_gas(len(blob_hashes))
 
@@ -182,7 +196,7 @@ def apply_transaction(
     )
     nonce = state.get_nonce(sender)
     state.set_nonce(sender, nonce + 1)
-    gas = tx.gas_limit - transaction_intrinsic_gas(tx, rules.initcode_word_gas)
+    gas = tx.gas_limit - intrinsic
     auth_refund = 0
     if isinstance(tx, SetCodeTransaction):
         auth_refund = set_delegations(state, tx.authorization_list, block.chain_id)
@@ -251,8 +265,7 @@ def apply_transaction(
     refund += auth_refund
     gas_used = tx.gas_limit - gas_left
     gas_used -= min(gas_used // rules.refund_quotient, refund)
-    if rules.calldata_floor:
-        gas_used = max(gas_used, calldata_floor_gas(tx.data))
+    gas_used = max(gas_used, floor)
     state.set_balance(sender, state.get_balance(sender) + (tx.gas_limit - gas_used) * price)
     tip = gas_used * (price - block.base_fee)
     coinbase = block.coinbase

@@ -180,6 +180,14 @@ def decoder(types: tuple[str, ...]) -> Decoder:
     # read directly; any word eth-abi would treat differently (dirty high bits) goes to it.
     fast = cast(list[Callable[[bytes], Any]], word_decoders)
     size = 32 * len(types)
+    if size == 32:  # one value (a balance, an owner): no loop
+        decode_word = fast[0]
+
+        def one_word(data: bytes) -> tuple[Any, ...]:
+            value = decode_word(data[:32]) if len(data) >= 32 else _SLOW
+            return slow(data) if value is _SLOW else (value,)
+
+        return one_word
 
     def words(data: bytes) -> tuple[Any, ...]:
         if len(data) < size:

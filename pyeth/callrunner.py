@@ -112,12 +112,25 @@ def go_duration(seconds: float) -> str:
     return f"{int(minutes)}m{text}" if minutes else text
 
 
-def _raise_in_thread(thread_id: int, exception: type[BaseException] | None) -> None:
-    """Have CPython raise `exception` in thread `thread_id` at its next bytecode boundary (None:
-    forget one that is pending)."""
+def _raise_in_thread(thread_id: int, exception: type[BaseException]) -> None:
+    """Have CPython raise `exception` in thread `thread_id` at its next bytecode boundary."""
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
-        ctypes.c_ulong(thread_id), ctypes.py_object(exception) if exception else None
+        ctypes.c_ulong(thread_id), ctypes.py_object(exception)
     )
+
+
+def _take_pending_stop() -> None:
+    """In a worker: let a stop sent to this thread that has not landed yet land here, harmlessly.
+
+    Forgetting it instead (PyThreadState_SetAsyncExc with NULL) leaves CPython 3.11's eval
+    breaker set for good, since only a delivery resets it; a thread traced afterwards
+    (sys.settrace: debuggers, coverage, hypothesis's explain phase) then spins for ever on the
+    first instruction of its next function."""
+    try:
+        for _ in range(100):  # each turn's backward jump checks for a pending exception
+            pass
+    except _Interrupted:
+        pass
 
 
 _WAITING, _RUNNING, _STOPPING, _DONE, _CANCELLED = range(5)
@@ -160,10 +173,11 @@ class _Job:
 
     def _finish(self) -> None:
         with self.lock:
-            if self.phase == _STOPPING:
-                _raise_in_thread(self.thread_id, None)  # delivered or not: drop it
+            stopping = self.phase == _STOPPING
             if self.phase != _CANCELLED:
-                self.phase = _DONE
+                self.phase = _DONE  # from here on no stop is sent to this job
+        if stopping:
+            _take_pending_stop()  # delivered already or not: it must not reach the next job
 
     def abort(self, error: CallAborted) -> bool:
         """Stop the call (from any thread), or stop it again. True while it is still running:

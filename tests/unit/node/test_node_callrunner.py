@@ -3,9 +3,12 @@ asynchronous exception, even inside one EVM frame's endless loop; no stopped cal
 exception behind for the worker's next job."""
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -194,3 +197,43 @@ def test_a_stop_swallowed_by_a_finalizer_is_not_printed():
     other = Unraisable(ValueError("a real error"))
     hook(other)  # type: ignore[arg-type]
     assert seen == [other]
+
+
+TRACED_AFTER_A_STOP = """
+import asyncio, sys
+from pyeth.callrunner import CallRunner, CallTimeout
+from tests.unit.node.test_node_callrunner import _endless_evm_loop
+
+async def stop_one() -> None:
+    runner = CallRunner(0.2)
+    try:
+        await runner.run(_endless_evm_loop)
+    except CallTimeout:
+        pass
+    finally:
+        runner.close()
+
+asyncio.run(stop_one())
+events = []
+sys.settrace(lambda frame, event, arg: events.append(event))
+sum(range(10))
+(lambda: None)()
+sys.settrace(None)
+print("traced", len(events))
+"""
+
+
+def test_a_stopped_call_leaves_tracing_working():
+    # A stop forgotten rather than delivered left CPython's eval breaker set for good, and the
+    # next traced function (a debugger, coverage, hypothesis's explain phase) spun for ever on
+    # its first instruction: run in a child process so that a regression fails, not hangs.
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [sys.executable, "-c", TRACED_AFTER_A_STOP],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("traced ")

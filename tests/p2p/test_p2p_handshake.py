@@ -133,10 +133,19 @@ async def test_max_peers(nodes):
 async def test_one_bootnode_is_enough(nodes):
     # b and c only know a; whichever connects to a second learns of the other from a's Peers
     # answer and dials it (which one that is, is a race of the two dial loops).
+    # When both dial at once, each end admits the other's connection before its own dial is
+    # answered, so for a moment each holds an inbound one; the lower node id's dial then wins at
+    # both ends. Wait for that settled mesh, whose peers are the other's dial and listen URLs.
     async with network(nodes) as net:
-        await wait_until(connected(net, 2), what="a full mesh of three")
         b, c = net.servers[1].network, net.servers[2].network
+
+        def settled() -> bool:
+            dialed = [peer.url for peer in c.peers.values()] + [p.url for p in b.peers.values()]
+            return connected(net, 2)() and (b.url in dialed or c.url in dialed)
+
+        await wait_until(settled, timeout=30, what="a full mesh of three, one of b and c dialing")
         assert b.url in {peer.dial_url for peer in c.peers.values()}
         assert c.url in {peer.dial_url for peer in b.peers.values()}
-        dialed = [peer.url for peer in c.peers.values()] + [p.url for p in b.peers.values()]
-        assert b.url in dialed or c.url in dialed  # one of them dialed the other
+        b_at_c = next(peer for peer in c.peers.values() if peer.node_id == b.node_id)
+        c_at_b = next(peer for peer in b.peers.values() if peer.node_id == c.node_id)
+        assert (b_at_c.url is None) != (c_at_b.url is None)  # one connection: in at one end

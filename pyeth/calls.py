@@ -42,6 +42,21 @@ PANIC_REASONS: Final = {
 }
 
 
+# geth's words for why a frame halted, by the EVM error's class name (eth_call's errors and the
+# call trees of the contract harness say it the same way).
+HALT_WORDS: Final = {
+    "OutOfGas": "out of gas",
+    "InvalidOpcode": "invalid opcode",
+    "InvalidJump": "invalid jump destination",
+    "StackUnderflow": "stack underflow",
+    "StackOverflow": "stack limit reached 1024",
+    "StaticWrite": "write protection",
+    "ReturnDataOutOfBounds": "return data out of bounds",
+    "InvalidContract": "invalid code: must not begin with 0xef",
+    "PrecompileFailure": "precompiled contract failed",
+}
+
+
 class CallError(PyethError):
     """The call cannot run at all (funds, intrinsic gas, fee cap): geth's -32000 errors."""
 
@@ -372,16 +387,5 @@ def _describe_halt(error: EVMError | Exception | None) -> str:
         return "execution failed"
     name = type(error).__name__
     text = str(error)
-    words = {
-        "OutOfGas": "out of gas",
-        "InvalidOpcode": "invalid opcode",
-        "InvalidJump": "invalid jump destination",
-        "StackUnderflow": "stack underflow",
-        "StackOverflow": "stack limit reached 1024",
-        "StaticWrite": "write protection",
-        "ReturnDataOutOfBounds": "return data out of bounds",
-        "InvalidContract": "invalid code: must not begin with 0xef",
-        "PrecompileFailure": "precompiled contract failed",
-    }
-    base = words.get(name, name)
+    base = HALT_WORDS.get(name, name)
     return f"{base}: {text}" if text and name not in ("OutOfGas",) and text != base else base

@@ -23,7 +23,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Protocol
 
 from pyeth.address import to_checksum_address
-from pyeth.calls import ERROR_SELECTOR, PANIC_REASONS, PANIC_SELECTOR, revert_reason
+from pyeth.calls import (
+    ERROR_SELECTOR,
+    HALT_WORDS,
+    PANIC_REASONS,
+    PANIC_SELECTOR,
+    revert_reason,
+)
 from pyeth.testing.console import CONSOLE_ADDRESS, describe_console_call
 
 if TYPE_CHECKING:
@@ -33,18 +39,7 @@ Log = tuple[bytes, tuple[bytes, ...], bytes]
 """(address, topics, data), as the EVM keeps a log."""
 
 # geth's words for why a frame failed, by the EVM error's class name.
-ERROR_WORDS: Final = {
-    "Revert": "execution reverted",
-    "OutOfGas": "out of gas",
-    "InvalidOpcode": "invalid opcode",
-    "InvalidJump": "invalid jump destination",
-    "StackUnderflow": "stack underflow",
-    "StackOverflow": "stack limit reached 1024",
-    "StaticWrite": "write protection",
-    "ReturnDataOutOfBounds": "return data out of bounds",
-    "InvalidContract": "invalid code: must not begin with 0xef",
-    "PrecompileFailure": "precompiled contract failed",
-}
+ERROR_WORDS: Final = {"Revert": "execution reverted", **HALT_WORDS}
 
 PRECOMPILE_NAMES: Final = {
     (number).to_bytes(20, "big"): name

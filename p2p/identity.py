@@ -28,7 +28,7 @@ from coincurve import PrivateKey
 
 from pyeth.errors import InvalidSignature
 from pyeth.hashing import keccak256
-from pyeth.keys import SECP256K1_N, recover_public_key, sign
+from pyeth.keys import SECP256K1_N, read_private_key_file, recover_public_key, sign
 
 NODE_KEY_FILE: Final = "nodekey"
 NODE_ID_SIZE: Final = 32
@@ -80,18 +80,9 @@ def read_node_key(path: Path) -> NodeKey:
         NodeKeyError: the file cannot be read or holds no valid key.
     """
     try:
-        text = path.read_text().strip()
-    except OSError as exc:
-        raise NodeKeyError(f"cannot read node key {path}: {exc.strerror}") from None
-    text = text[2:] if text[:2] in ("0x", "0X") else text
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raise NodeKeyError(f"node key {path}: not hex") from None
-    try:
-        return NodeKey.from_private_key(raw)
-    except NodeKeyError as exc:
-        raise NodeKeyError(f"node key {path}: {exc}") from None
+        return NodeKey.from_private_key(read_private_key_file(path, "node key"))
+    except ValueError as exc:
+        raise NodeKeyError(str(exc)) from None
 
 
 def load_or_create_node_key(path: Path) -> NodeKey:

@@ -29,7 +29,7 @@ from p2p.server import P2PServer, P2PSettings, parse_url, start
 
 __all__ = ["P2PSettings", "add_arguments", "node_options", "p2p_settings", "start_p2p"]
 from pyeth.address import to_checksum_address
-from pyeth.keys import SECP256K1_N, private_key_to_address
+from pyeth.keys import private_key_to_address, read_private_key_file
 from pyeth.node import Node
 
 DEFAULT_P2P_PORT = 30303
@@ -91,23 +91,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_signer_key(path: Path) -> bytes:
-    """The private key in a key file: 64 hex digits, 0x-prefixed or not.
+    """The private key in a signer key file.
 
     Raises:
         ValueError: the file cannot be read or holds no valid key.
     """
-    try:
-        text = path.read_text().strip()
-    except OSError as exc:
-        raise ValueError(f"cannot read signer key {path}: {exc.strerror}") from None
-    text = text[2:] if text[:2] in ("0x", "0X") else text
-    try:
-        key = bytes.fromhex(text)
-    except ValueError:
-        raise ValueError(f"signer key {path}: not hex") from None
-    if len(key) != 32 or not 0 < int.from_bytes(key, "big") < SECP256K1_N:
-        raise ValueError(f"signer key {path}: not a secp256k1 private key (32 bytes)")
-    return key
+    return read_private_key_file(path, "signer key")
 
 
 @dataclass(frozen=True, slots=True)

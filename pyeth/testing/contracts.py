@@ -150,22 +150,7 @@ class EventType:
         return Event(self.name, args, log.address, log.log_index, self.signature)
 
     def __call__(self, *args: Any, **kwargs: Any) -> EventMatcher:
-        return EventMatcher(self, self._expected(args, kwargs))
-
-    def _expected(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        if len(args) > len(self.names):
-            raise ABIArgumentError(
-                f"{self.signature} has {len(self.names)} arguments, got {len(args)} positional"
-            )
-        expected = dict(zip(self.names, args, strict=False))
-        for key, value in kwargs.items():
-            name = key if key in self.names else key.rstrip("_")
-            if name not in self.names:
-                raise ABIArgumentError(
-                    f"{self.signature} has no argument {key!r}; its arguments are {self.names}"
-                )
-            expected[name] = value
-        return expected
+        return EventMatcher(self, expected_arguments(self.signature, self.names, args, kwargs))
 
     def __repr__(self) -> str:
         return f"<event {self.signature}>"
@@ -257,19 +242,7 @@ class ErrorType:
         return self.selector + self._coder.encode(args)
 
     def __call__(self, *args: Any, **kwargs: Any) -> ErrorMatcher:
-        if len(args) > len(self.names):
-            raise ABIArgumentError(
-                f"{self.signature} has {len(self.names)} arguments, got {len(args)} positional"
-            )
-        expected = dict(zip(self.names, args, strict=False))
-        for key, value in kwargs.items():
-            name = key if key in self.names else key.rstrip("_")
-            if name not in self.names:
-                raise ABIArgumentError(
-                    f"{self.signature} has no argument {key!r}; its arguments are {self.names}"
-                )
-            expected[name] = value
-        return ErrorMatcher(self, expected)
+        return ErrorMatcher(self, expected_arguments(self.signature, self.names, args, kwargs))
 
     def describe(self, data: bytes) -> str:
         args = self.decode(data)
@@ -914,3 +887,28 @@ def _show(value: Any) -> str:
     if isinstance(value, bytes):
         return "0x" + value.hex()
     return repr(value)
+
+
+def expected_arguments(
+    signature: str, names: Sequence[str], args: Sequence[Any], kwargs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The arguments an event or error matcher was given, by name (some or all of them): the
+    positional ones in order, then the keywords, where a trailing underscore (`from_`) stands
+    for a name that is a Python keyword.
+
+    Raises:
+        ABIArgumentError: more positional arguments than the ABI has, or an unknown name.
+    """
+    if len(args) > len(names):
+        raise ABIArgumentError(
+            f"{signature} has {len(names)} arguments, got {len(args)} positional"
+        )
+    expected = dict(zip(names, args, strict=False))
+    for key, value in kwargs.items():
+        name = key if key in names else key.rstrip("_")
+        if name not in names:
+            raise ABIArgumentError(
+                f"{signature} has no argument {key!r}; its arguments are {names}"
+            )
+        expected[name] = value
+    return expected

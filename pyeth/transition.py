@@ -15,6 +15,7 @@ from evm.forks import ForkRules
 from evm.frame import BlockEnv, Message, TxEnv
 from evm.gas import GAS_AUTH_BASE, GAS_AUTH_PER_EMPTY_ACCOUNT
 from evm.interpreter import address_collides, process_create, process_message
+from evm.tracing import StepHook
 from pyeth.errors import InvalidSignature, InvalidTransaction
 from pyeth.fees import blob_gas
 from pyeth.state import State
@@ -171,12 +172,14 @@ def apply_transaction(
     *,
     message_hook: MessageHook | None = None,
     origin: bytes | None = None,
+    tracer: StepHook | None = None,
 ) -> TransactionResult:
     """Check and execute `tx`; on InvalidTransaction the state is untouched.
 
     `message_hook` is told of every message the transaction runs (see evm.context.MessageHook):
     how the contract test harness collects console.log lines and call trees. `origin` is what
     ORIGIN reads instead of the sender: the harness's prank(sender, origin) cheat, as forge's.
+    `tracer` is called before each instruction (evm.tracing.StepHook): the harness's coverage.
     """
     price, intrinsic, floor = _check(state, block, tx, sender, rules, gas_available)
     blob_hashes = tx.blob_versioned_hashes if isinstance(tx, BlobTransaction) else ()
@@ -206,6 +209,7 @@ def apply_transaction(
         block,
         TxEnv(sender if origin is None else origin, price, blob_hashes),
         rules,
+        tracer=tracer,
         message_hook=message_hook,
     )
     contract_address = None

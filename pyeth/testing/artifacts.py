@@ -3,7 +3,8 @@
 `{"abi", "bytecode"}` file (Truffle, Brownie, solc-js scripts), raw bytecode with an ABI, and
 Vyper source when the `vyper` package is installed (`pip install 'pyeth[vyper]'`).
 
-Every loader ends in one `Artifact` (name, ABI, creation bytecode, runtime bytecode if given).
+Every loader ends in one `Artifact` (name, ABI, creation bytecode, runtime bytecode if given,
+and for coverage the runtime source map, solc's source ids and the source texts it carries).
 A file in none of these shapes, a contract name that is not in it, or bytecode that still needs
 library linking is refused with an error naming the file and what is wrong. This module also
 checks an ABI against runtime code (`check_selectors`): a function whose selector the code
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,13 @@ class Artifact:
     source: str = ""  # the file it came from, for messages
     format: str = "raw"
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # For coverage (pyeth.testing.coverage): solc's srcmap-runtime ("s:l:f:j;..."), the source
+    # names by solc's source id, the source texts the artefact carries (standard-JSON input),
+    # and the folder the artefact file is in (to find the sources on disk).
+    runtime_source_map: str | None = field(default=None, repr=False, compare=False)
+    source_ids: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
+    source_texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    directory: str | None = field(default=None, repr=False, compare=False)
 
 
 _LINK_PLACEHOLDER = re.compile(r"__\$[0-9a-fA-F]{34}\$__|__[A-Za-z0-9_.:/$]{36}__")
@@ -106,21 +114,32 @@ def load_artifact(source: str | Path | Mapping[str, Any], name: str | None = Non
         except (OSError, ValueError) as exc:
             raise ArtifactError(f"{where}: not a JSON file ({exc})") from None
         default_name = path.stem
+        directory: str | None = str(path.parent)
     else:
         data = source
         default_name = "Contract"
+        directory = None
     if not isinstance(data, Mapping):
         raise ArtifactError(f"{where}: expected a JSON object, got {type(data).__name__}")
     try:
-        return _parse(data, name, default_name, where)
+        art = _parse(data, name, default_name, where)
     except (KeyError, TypeError, AttributeError) as exc:  # a known shape with parts missing
         raise ArtifactError(f"{where}: malformed artefact ({type(exc).__name__}: {exc})") from None
+    return art if directory is None else replace(art, directory=directory)
 
 
 def _parse(data: Mapping[str, Any], name: str | None, default: str, where: str) -> Artifact:
     kind = str(data.get("_format", ""))
     if kind.startswith("hh-sol-build-info") and isinstance(data.get("output"), Mapping):
-        return _standard_json(data["output"], name, where)  # Hardhat's build-info: solc's output
+        # Hardhat's build-info: solc's input (with the source texts) and output
+        art = _standard_json(data["output"], name, where)
+        sources = data.get("input", {}).get("sources", {})
+        texts = {
+            str(file): str(entry["content"])
+            for file, entry in sources.items()
+            if isinstance(entry, Mapping) and isinstance(entry.get("content"), str)
+        }
+        return replace(art, source_texts=texts)
     if kind.startswith("hh-"):  # Hardhat (hh-sol-artifact-1, hh-zksolc-artifact-1, ...)
         return _single(
             data["contractName"],
@@ -146,7 +165,7 @@ def _parse(data: Mapping[str, Any], name: str | None, default: str, where: str) 
     bytecode = data.get("bytecode")
     if "abi" in data and isinstance(bytecode, Mapping) and "object" in bytecode:  # Foundry
         runtime = data.get("deployedBytecode")
-        return _single(
+        art = _single(
             _foundry_name(data, default),
             data,
             bytecode["object"],
@@ -155,10 +174,18 @@ def _parse(data: Mapping[str, Any], name: str | None, default: str, where: str) 
             "foundry",
             name,
         )
+        if not isinstance(runtime, Mapping) or not isinstance(runtime.get("sourceMap"), str):
+            return art
+        # A Foundry artefact names only its own source: its id and path (the ids of other
+        # files, inherited or inlined, are in the build-info, not here).
+        own = _foundry_source(data)
+        return replace(
+            art, runtime_source_map=runtime["sourceMap"], source_ids={own[0]: own[1]} if own else {}
+        )
     if "abi" in data and isinstance(bytecode, str):  # plain: Truffle, Brownie, solc-js scripts
         runtime = data.get("deployedBytecode") or data.get("bytecode_runtime")
         contract_name = data.get("contractName") or data.get("name") or default
-        return _single(
+        art = _single(
             contract_name,
             data,
             bytecode,
@@ -166,6 +193,17 @@ def _parse(data: Mapping[str, Any], name: str | None, default: str, where: str) 
             where,
             "plain",
             name,
+        )
+        source_map = data.get("deployedSourceMap")  # Truffle: its own source, path and text
+        own = _foundry_source(data)
+        if not isinstance(source_map, str) or own is None:
+            return art
+        text = data.get("source")
+        return replace(
+            art,
+            runtime_source_map=source_map,
+            source_ids={own[0]: own[1]},
+            source_texts={own[1]: text} if isinstance(text, str) else {},
         )
     vyper = {
         key: value
@@ -246,6 +284,31 @@ def _foundry_name(data: Mapping[str, Any], default: str) -> str:
     return default
 
 
+def _foundry_source(data: Mapping[str, Any]) -> tuple[int, str] | None:
+    """(solc source id, path) of the artefact's own source file, from its `id` or its AST's
+    `src` ("start:length:id") and `ast.absolutePath`, `sourcePath` or the compilation target."""
+    ast = data.get("ast")
+    ast = ast if isinstance(ast, Mapping) else {}
+    source_id = data.get("id")
+    if not isinstance(source_id, int):
+        src = ast.get("src")
+        if not isinstance(src, str) or not src.rpartition(":")[2].isdigit():
+            return None
+        source_id = int(src.rpartition(":")[2])
+    path = ast.get("absolutePath") or data.get("sourcePath")
+    if not isinstance(path, str):
+        metadata = data.get("metadata")
+        target = (
+            metadata.get("settings", {}).get("compilationTarget")
+            if isinstance(metadata, Mapping)
+            else None
+        )
+        if not isinstance(target, Mapping) or len(target) != 1:
+            return None
+        path = str(next(iter(target)))
+    return source_id, path
+
+
 def _standard_json(data: Mapping[str, Any], wanted: str | None, where: str) -> Artifact:
     found: list[tuple[str, str, Mapping[str, Any]]] = []
     for file_name, contracts in data["contracts"].items():
@@ -269,7 +332,7 @@ def _standard_json(data: Mapping[str, Any], wanted: str | None, where: str) -> A
         )
     evm = output["evm"]
     runtime = evm.get("deployedBytecode", {}).get("object")
-    return _single(
+    art = _single(
         contract_name,
         output,
         evm["bytecode"].get("object"),
@@ -278,6 +341,15 @@ def _standard_json(data: Mapping[str, Any], wanted: str | None, where: str) -> A
         "solc-standard-json",
         None,
     )
+    source_map = evm.get("deployedBytecode", {}).get("sourceMap")
+    if not isinstance(source_map, str):
+        return art
+    ids = {
+        int(entry["id"]): str(file)
+        for file, entry in (data.get("sources") or {}).items()
+        if isinstance(entry, Mapping) and isinstance(entry.get("id"), int)
+    }
+    return replace(art, runtime_source_map=source_map, source_ids=ids)
 
 
 def _vyper_combined(

@@ -232,6 +232,7 @@ class Chain:
             default.
         timestamp: block 0's timestamp (the wall clock by default); each block is one second
             after the one before unless warped.
+        coverage: record which instructions and branches run (`start_coverage`).
 
     Blocks more than `receipt_history` (1024) back keep their record but drop their receipts,
     so a long run's memory stays flat.
@@ -248,6 +249,7 @@ class Chain:
         timestamp: int | None = None,
         base_fee: int | None = None,
         gas_limit: int | None = None,
+        coverage: bool = False,
     ) -> None:
         derived = derive_accounts(mnemonic, accounts)
         self.accounts: list[Account] = [Account(a.address, a.private_key) for a in derived]
@@ -304,7 +306,14 @@ class Chain:
         self.print_console = True  # console.log lines to stdout as they come
         self.receipt_history = 1024  # blocks that keep their receipts (get_block(n).receipts)
         self._env: BlockEnv
+        # Coverage (pyeth.testing.coverage): the step hook transactions and calls run with,
+        # None when off so that the untraced loop runs; the artefacts deployed, to map code.
+        self.coverage: Any = None
+        self._tracer: Any = None
+        self._deployed: list[tuple[Artifact, bytes]] = []
         self._open()
+        if coverage:
+            self.start_coverage()
 
     def __repr__(self) -> str:
         return (
@@ -587,6 +596,35 @@ class Chain:
             "the balance; set it with store()"
         )
 
+    # --- coverage -----------------------------------------------------------------------
+
+    def start_coverage(self) -> Any:
+        """Record the pcs and JUMPI directions of every transaction and call from now on (in
+        the traced EVM loop); the `pyeth.testing.coverage.CoverageCollector`, which also maps
+        them to source lines and writes lcov (`chain.coverage.write_lcov(path)`). Contracts
+        deployed before are mapped too. Snapshots do not undo coverage."""
+        if self.coverage is None:
+            collector = import_module("pyeth.testing.coverage").CoverageCollector()
+            for art, code in self._deployed:
+                collector.add_artifact(art, code)
+            self.coverage = collector
+        self._tracer = self.coverage
+        return self.coverage
+
+    def stop_coverage(self) -> Any:
+        """Stop recording (the untraced loop runs again); the collector, with what it has."""
+        self._tracer = None
+        return self.coverage
+
+    def _note_code(self, art: Artifact, address: bytes) -> None:
+        """Remember the code `art` left at `address` (immutables filled in) for coverage."""
+        if art.runtime_source_map is None:
+            return
+        code = self.state.get_code(address)
+        self._deployed.append((art, code))
+        if self.coverage is not None:
+            self.coverage.add_artifact(art, code)
+
     # --- snapshots ----------------------------------------------------------------------
 
     def snapshot(self) -> int:
@@ -716,6 +754,7 @@ class Chain:
             self._forget_snapshot(guard)
         contract = Contract(self, address, art.abi, name or art.name)
         self.register(contract)
+        self._note_code(art, address)
         receipt.function = None
         return contract
 
@@ -726,6 +765,7 @@ class Chain:
         does not push is warned about (a proxy's code has none of its implementation's)."""
         if isinstance(abi, Artifact):
             name = name or abi.name
+            self._note_code(abi, bytes(to_address(address)))
             abi = abi.abi
         contract = Contract(self, address, abi, name)
         missing = missing_selectors(abi, self.state.get_code(contract.address))
@@ -843,6 +883,7 @@ class Chain:
                 gas_available,
                 message_hook=console,
                 origin=origin,
+                tracer=self._tracer,
             )
         except InvalidTransaction as exc:
             raise TransactionRejected(
@@ -912,6 +953,8 @@ class Chain:
             self._open()
         limit = self._gas_cap if gas is None else gas
         console = ConsoleCollector()
+        if tracer is None:
+            tracer = self._tracer  # coverage, when on (a harness-internal tracer replaces it)
         try:
             outcome = self._run_call(sender_bytes, to, value, data, limit, origin, console, tracer)
         except CallError as exc:

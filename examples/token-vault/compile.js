@@ -1,5 +1,6 @@
 // Compiles contracts/*.sol with solc-js into the two artefact shapes pyeth reads:
-//   out/<File>.sol/<Contract>.json  Foundry's layout (abi, bytecode, deployedBytecode, methodIdentifiers)
+//   out/<File>.sol/<Contract>.json  Foundry's layout (abi, bytecode, deployedBytecode with source maps,
+//                                   methodIdentifiers, metadata's compilationTarget, the source id)
 //   standard-json/output.json       solc's standard-JSON output for every contract
 // Run from this folder: (cd /tmp && npm install --no-save solc@0.8.28) && NODE_PATH=/tmp/node_modules node compile.js
 const solc = require("solc");
@@ -60,7 +61,13 @@ for (const [file, compiled] of Object.entries(output.contracts)) {
         sourceMap: contract.evm.deployedBytecode.sourceMap,
       },
       methodIdentifiers: contract.evm.methodIdentifiers,
-      metadata: { compiler: { version: solc.version() } },
+      // Foundry's source id and compilation target: what coverage maps the source map's
+      // file ids through (this artefact's own file; its imports' ids are not named here)
+      metadata: {
+        compiler: { version: solc.version() },
+        settings: { compilationTarget: { [file]: name } },
+      },
+      id: output.sources[file].id,
     });
   }
 }

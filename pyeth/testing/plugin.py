@@ -191,6 +191,8 @@ class _State:
     subscribed: list[Any] = field(default_factory=list)  # chains whose transactions are counted
     chains: list[tuple[Any, int]] = field(default_factory=list)  # live chains, calls at start
     outer_stats: Stats | None = None  # the counts of the session this one runs inside
+    coverage: list[Any] = field(default_factory=list)  # the chains' coverage collectors
+    worker_coverage: list[Any] = field(default_factory=list)  # reports pytest-xdist workers sent
 
 
 _STATE_KEY = pytest.StashKey[_State]()
@@ -224,6 +226,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--gas-snapshot-check",
         metavar="FILE",
         help="fail the run when a test body's gas differs from FILE or FILE lacks the test",
+    )
+    group.addoption(
+        "--pyeth-coverage",
+        metavar="FILE",
+        help="record which contract lines and branches the tests run and write them to FILE "
+        "as lcov (needs artefacts with a runtime source map)",
     )
     parser.addini("pyeth_artifacts", "folder of compiled artefacts for the `deploy` fixture")
 
@@ -403,6 +411,10 @@ def pytest_fixture_setup(fixturedef: Any, request: Any) -> Generator[None, Any, 
             _current_chain = result
             _watch(state, result)
             state.chains.append((result, _evm_calls(result)))
+            if request.config.getoption("--pyeth-coverage"):
+                collector = result.start_coverage()
+                if all(seen is not collector for seen in state.coverage):
+                    state.coverage.append(collector)
             fixturedef.addfinalizer(lambda: _chain_ended(state, result))
         return result
     chain = _harness_chain(request.getfixturevalue("chain"))
@@ -620,8 +632,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         workeroutput["pyeth_stats"] = STATS.to_data()
         if state.gas is not None:
             workeroutput["pyeth_gas"] = state.gas.to_data()
+        if state.coverage:
+            workeroutput["pyeth_coverage"] = _coverage_report(state).to_data()
         return
     _finish_gas(session, state)
+    _finish_coverage(session, state)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -636,6 +651,28 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
         if state.gas is None:
             state.gas = GasRecords()
         state.gas.merge(output["pyeth_gas"])
+    if "pyeth_coverage" in output:
+        from pyeth.testing.coverage import CoverageReport
+
+        state.worker_coverage.append(CoverageReport.from_data(output["pyeth_coverage"]))
+
+
+def _coverage_report(state: _State) -> Any:
+    """This process's coverage: its chains' collectors and what workers sent, added up."""
+    from pyeth.testing.coverage import merge_reports
+
+    return merge_reports([c.report() for c in state.coverage] + state.worker_coverage)
+
+
+def _finish_coverage(session: pytest.Session, state: _State) -> None:
+    """Write --pyeth-coverage's lcov file: one file, under pytest-xdist too (each worker sends
+    its lines and branches to the controller, which adds them up, as the gas table does)."""
+    written = session.config.getoption("--pyeth-coverage")
+    if not written:
+        return
+    report = _coverage_report(state)
+    Path(written).write_text(report.lcov())
+    session.config.stash[_COVERAGE_KEY] = (str(written), report)
 
 
 def _finish_gas(session: pytest.Session, state: _State) -> None:
@@ -662,6 +699,7 @@ def _finish_gas(session: pytest.Session, state: _State) -> None:
 
 
 _PROBLEMS_KEY = pytest.StashKey[list[str]]()
+_COVERAGE_KEY = pytest.StashKey[tuple[str, Any]]()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -680,9 +718,29 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(
             f"(rewrite it with --gas-snapshot {config.getoption('--gas-snapshot-check')})"
         )
+    coverage = config.stash.get(_COVERAGE_KEY, None)
+    if coverage is not None:
+        terminalreporter.write_line(coverage_line(*coverage))
     line = summary_line(STATS)
     if line:
         terminalreporter.write_line(line)
+
+
+def coverage_line(path: str, report: Any) -> str:
+    """`pyeth coverage: 12/20 lines, 5/16 branches in 2 files -> lcov.info` (and the sources
+    that could not be found, whose lines are left out)."""
+    files = report.files.values()
+    lines = sum(len(f.lines) for f in files)
+    hit = sum(1 for f in files for count in f.lines.values() if count)
+    branches = sum(len(f.branches) for f in files)
+    taken = sum(1 for f in files for count in f.branches.values() if count)
+    text = (
+        f"pyeth coverage: {hit}/{lines} lines, {taken}/{branches} branches in "
+        f"{len(report.files)} files -> {path}"
+    )
+    if report.missing:
+        text += f" (sources not found, left out: {', '.join(sorted(report.missing))})"
+    return text
 
 
 def summary_line(stats: Stats) -> str:

@@ -11,6 +11,11 @@ is torn down, that body returns or that example ends. A module-scoped deployment
 made once and shared, and each test still starts from the state the fixtures left.
 `@pytest.mark.no_isolation` lets a test's changes (and its function-scoped fixtures') stay.
 
+Coverage: `--pyeth-coverage=FILE` starts coverage (pyeth.testing.coverage) on every harness
+chain a `chain` fixture gives and writes lcov to FILE at the end. Under pytest-xdist each
+worker sends its report (lines and branches per source file) to the controller, which adds
+them up and writes the one FILE, as it does for the gas table.
+
 This module is imported by every pytest run in an environment where pyeth is installed, so it
 imports only pytest and the standard library; the chain, the EVM and hypothesis are imported
 when a fixture first needs them.

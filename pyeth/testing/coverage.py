@@ -2,14 +2,16 @@
 mapped to source lines through solc's runtime source map, written as lcov.
 
 `CoverageCollector` is an EVM step hook (evm.tracing): a chain with coverage on
-(`Chain(coverage=True)`, `chain.start_coverage()`, the plugin's `--pyeth-coverage FILE`) runs
+(`Chain(coverage=True)`, `chain.start_coverage()`, the plugin's `--pyeth-coverage=FILE`) runs
 its transactions and calls in the traced loop with it; with coverage off the chain passes no
 hook and the untraced loop runs, so coverage costs nothing unless asked for.
 
 Hits are kept per runtime code (the bytes a message ran), by pc. To reach source lines:
 - the code is matched to an artefact: the code a deployment left (immutables filled in), the
   artefact's runtime code itself, or code of the same length and the same instructions
-  (immediates aside: immutables, linked library addresses);
+  (immediates aside: immutables, linked library addresses). The chain registers the artefacts
+  it deploys (and `chain.at(address, artifact)`); those of contracts made by other contracts
+  are registered with `chain.coverage.add_artifact(artifact)`;
 - a pc is turned into an instruction index (PUSH data skipped), the index into the source map's
   entry `s:l:f:j` (offset, length, source id, jump), the source id into a file through the
   artefact's `sources` ids, the byte offset into a line of that file's text (carried by the
@@ -19,10 +21,12 @@ when any of its instructions ran), added up over the artefacts sharing the file 
 contract, a library); a line no instruction maps to is not listed. Each JUMPI is a branch
 pair: taken (it jumped) and not taken (it fell through).
 
-Not mapped: code without an artefact with a source map (creation code included), instructions
-the compiler generated with no source (`f` = -1) or from files the artefact gives no name for
-(solc's generated Yul sources; a Foundry artefact names only its own file), and files whose
-text is neither in the artefact nor on disk (listed in `CoverageReport.missing`).
+Not mapped: code without an artefact with a source map (creation code and constructors: only
+the runtime map is read; Vyper, whose source map has its own format; a Hardhat artefact, which
+has none, while its build-info has one), instructions the compiler generated with no source
+(`f` = -1) or from files the artefact gives no name for (solc's generated Yul sources; a
+Foundry artefact names only its own file), and files whose text is neither in the artefact nor
+on disk (listed in `CoverageReport.missing`).
 """
 
 from __future__ import annotations
@@ -74,12 +78,13 @@ class CoverageCollector:
 
     def add_artifact(self, artifact: Artifact, code: bytes | None = None) -> None:
         """Map `code` (the deployed runtime code; the artefact's own by default) to `artifact`'s
-        sources. Artefacts without a runtime source map are ignored."""
-        if not artifact.runtime_source_map:
+        sources. The chain registers what it deploys; register the artefacts of contracts that
+        other contracts create (matched by their instructions). Artefacts without runtime code
+        and a runtime source map are ignored."""
+        if not artifact.runtime_source_map or not artifact.runtime:
             return
-        if artifact.runtime:
-            self._artifacts[artifact.runtime] = artifact
-            self._by_shape[_shape(artifact.runtime)] = artifact
+        self._artifacts[artifact.runtime] = artifact
+        self._by_shape[_shape(artifact.runtime)] = artifact
         if code:
             self._artifacts[code] = artifact
 

@@ -107,9 +107,12 @@ def run_blocks(frame: Frame, analysis: CodeAnalysis) -> None:
             continue
         done = work.get(pc, 0)
         if done < COMPILE_AFTER_INSTRUCTIONS:
+            # The entry is counted before the block runs: a block that halts (RETURN, STOP,
+            # REVERT) leaves by raising, and would otherwise never count towards compilation.
             start = pc
+            work[start] = done + ENTRY_WEIGHT
             pc, count = _interpret_block(frame, pc)
-            work[start] = done + count + ENTRY_WEIGHT
+            work[start] += count
         else:
             block = blocks[pc] = compile_block(
                 analysis.padded, analysis.jumpdests, analysis.push_values, pc, rules

@@ -100,6 +100,15 @@ _UNARY: dict[Callable[[Frame], None], str] = {
 
 _USES_MEMORY = (memory.mload, memory.mstore, memory.mstore8, memory.msize)
 
+# The names the pure expressions above use, for folding them when their operands are literals.
+_FOLD_NAMESPACE: dict[str, Any] = {
+    "M": UINT256_MAX,
+    "S": to_signed,
+    "SDIV": arithmetic.signed_div,
+    "SMOD": arithmetic.signed_mod,
+    "SIGNEXTEND": arithmetic.sign_extend,
+}
+
 
 class _Emitter:
     """Builds one block's source, tracking the stack symbolically.
@@ -121,6 +130,14 @@ class _Emitter:
         self.temps += 1
         self.emit(f"{name} = {expression}")
         return name
+
+    def compute(self, expression: str, *operands: str) -> None:
+        """Push the value of a pure `expression` of `operands`: folded to a literal at compile
+        time when every operand is one (solc's `(1 << 160) - 1` masks), else into a temporary."""
+        if all(operand.isdigit() for operand in operands):
+            self.virtual.append(str(eval(expression, _FOLD_NAMESPACE)))
+        else:
+            self.virtual.append(self.temp(expression))
 
     def pop(self) -> str:
         if self.virtual:
@@ -144,6 +161,15 @@ class _Emitter:
         elif self.virtual:
             self.emit(f"s.extend(({', '.join(self.virtual)}))")
         self.virtual.clear()
+
+
+def _jump_check(destination: str, jumpdests: bytearray) -> str:
+    """The line that halts a jump to a non-JUMPDEST. A literal destination (PUSH then JUMP) is
+    checked here, once: the JUMPDEST map of the code never changes."""
+    if not destination.isdigit():
+        return f"if {destination} >= J or not JD[{destination}]: raise InvalidJump"
+    target = int(destination)
+    return "pass" if target < len(jumpdests) and jumpdests[target] else "raise InvalidJump"
 
 
 def block_end(code: bytes, start: int, rules: "ForkRules") -> list[tuple[int, int]]:
@@ -219,14 +245,15 @@ def compile_block(
         elif handler in _BINARY:
             a = out.pop()
             b = out.pop()
-            out.virtual.append(out.temp(_BINARY[handler].format(a=a, b=b)))
+            out.compute(_BINARY[handler].format(a=a, b=b), a, b)
         elif handler in _UNARY:
-            out.virtual.append(out.temp(_UNARY[handler].format(a=out.pop())))
+            a = out.pop()
+            out.compute(_UNARY[handler].format(a=a), a)
         elif handler in _TERNARY:
             a = out.pop()
             b = out.pop()
             c = out.pop()
-            out.virtual.append(out.temp(_TERNARY[handler].format(a=a, b=b, c=c)))
+            out.compute(_TERNARY[handler].format(a=a, b=b, c=c), a, b, c)
         elif handler in _NULLARY:
             out.virtual.append(out.temp(_NULLARY[handler]))
         elif handler is environment.calldataload:
@@ -255,7 +282,7 @@ def compile_block(
         elif handler is flow.jump:
             destination = out.pop()
             out.flush()
-            out.emit(f"if {destination} >= J or not JD[{destination}]: raise InvalidJump")
+            out.emit(_jump_check(destination, jumpdests))
             out.emit(f"return {destination}")
             finished = True
         elif handler is flow.jumpi:
@@ -263,7 +290,7 @@ def compile_block(
             condition = out.pop()
             out.flush()
             out.emit(f"if {condition}:")
-            out.emit(f"    if {destination} >= J or not JD[{destination}]: raise InvalidJump")
+            out.emit("    " + _jump_check(destination, jumpdests))
             out.emit(f"    return {destination}")
             out.emit(f"return {next_pc}")
             finished = True

@@ -23,7 +23,18 @@ from typing import TYPE_CHECKING, Any
 
 from evm.errors import InvalidJump, OutOfGas, StackOverflow, StackUnderflow
 from evm.frame import STACK_LIMIT, Frame
-from evm.instructions import arithmetic, bitwise, comparison, environment, flow, memory, stack
+from evm.gas import GAS_KECCAK256_WORD
+from evm.hashing import keccak256
+from evm.instructions import (
+    arithmetic,
+    bitwise,
+    comparison,
+    environment,
+    flow,
+    keccak,
+    memory,
+    stack,
+)
 from evm.instructions.common import UINT256_MAX, expand_memory, read_padded, to_signed
 from evm.instructions.flow import Stop
 
@@ -98,7 +109,7 @@ _UNARY: dict[Callable[[Frame], None], str] = {
 }
 
 
-_USES_MEMORY = (memory.mload, memory.mstore, memory.mstore8, memory.msize)
+_USES_MEMORY = (memory.mload, memory.mstore, memory.mstore8, memory.msize, keccak.keccak256)
 
 # The names the pure expressions above use, for folding them when their operands are literals.
 _FOLD_NAMESPACE: dict[str, Any] = {
@@ -265,6 +276,18 @@ def compile_block(
             pass
         elif handler is flow.pc:
             out.virtual.append(str(pc))
+        elif handler is keccak.keccak256:
+            offset = out.pop()
+            size = out.pop()
+            # As the handler: the word price, then memory growth (a size of 0 grows nothing).
+            out.emit(f"g = frame.gas_left - {GAS_KECCAK256_WORD} * (({size} + 31) >> 5)")
+            out.emit("if g < 0: raise OutOfGas")
+            out.emit("frame.gas_left = g")
+            grow = f"expand_memory(frame, {offset}, {size})"
+            out.emit(f"if {size} and {offset} + {size} > len(mem): {grow}")
+            out.virtual.append(
+                out.temp(f"int.from_bytes(KECCAK(mem[{offset}:{offset} + {size}]), 'big')")
+            )
         elif handler is memory.mload:
             offset = out.pop()
             out.emit(f"if {offset} + 32 > len(mem): expand_memory(frame, {offset}, 32)")
@@ -322,6 +345,7 @@ def compile_block(
         "InvalidJump": InvalidJump,
         "Stop": Stop,
         "expand_memory": expand_memory,
+        "KECCAK": keccak256,
     }
     exec(compile(source, f"<evm block {start}>", "exec"), namespace)
     block: Block = namespace[f"block_{start}"]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from evm.errors import InvalidJump, OutOfGas, StackOverflow, StackUnderflow
 from evm.frame import STACK_LIMIT, Frame
-from evm.gas import GAS_KECCAK256_WORD
+from evm.gas import GAS_COLD_SLOAD, GAS_KECCAK256_WORD, GAS_WARM_ACCESS
 from evm.hashing import keccak256
 from evm.instructions import (
     arithmetic,
@@ -34,6 +34,7 @@ from evm.instructions import (
     keccak,
     memory,
     stack,
+    storage,
 )
 from evm.instructions.common import UINT256_MAX, expand_memory, read_padded, to_signed
 from evm.instructions.flow import Stop
@@ -288,6 +289,18 @@ def compile_block(
             out.virtual.append(
                 out.temp(f"int.from_bytes(KECCAK(mem[{offset}:{offset} + {size}]), 'big')")
             )
+        elif handler is storage.sload:
+            key = out.pop()
+            # As the handler: warm the slot (journalled), charge for it, then read it.
+            out.emit("state = frame.context.state")
+            out.emit("target = frame.message.target")
+            out.emit(
+                f"g = frame.gas_left - ({GAS_WARM_ACCESS} if state.warm_slot(target, {key}) "
+                f"else {GAS_COLD_SLOAD})"
+            )
+            out.emit("if g < 0: raise OutOfGas")
+            out.emit("frame.gas_left = g")
+            out.virtual.append(out.temp(f"state.get_storage(target, {key})"))
         elif handler is memory.mload:
             offset = out.pop()
             out.emit(f"if {offset} + 32 > len(mem): expand_memory(frame, {offset}, 32)")

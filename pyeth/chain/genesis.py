@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from hashlib import sha256
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Final
 
@@ -239,10 +242,12 @@ def _fill(state: State, alloc: Mapping[bytes, Account]) -> None:
 # READING GENESIS.JSON
 
 
-def load_genesis(path: str | Path) -> Genesis:
-    """Read and check a genesis.json file. Raises InvalidGenesis naming the bad field."""
+def load_genesis(path: str | os.PathLike[str] | Traversable) -> Genesis:
+    """Read and check a genesis.json file (a path, or a package resource such as
+    DEV_GENESIS_PATH). Raises InvalidGenesis naming the bad field."""
+    source = Path(path) if isinstance(path, str | os.PathLike) else path
     try:
-        text = Path(path).read_text()
+        text = source.read_text(encoding="utf-8")
     except OSError as exc:
         raise InvalidGenesis(f"cannot read genesis file {path}: {exc.strerror}") from None
     try:
@@ -519,8 +524,10 @@ def _word(value: Any, where: str) -> int:
     return number
 
 
-DEV_GENESIS_PATH: Final = Path(__file__).resolve().parent.parent / "genesis" / "dev.json"
-"""The dev chain's genesis, shipped inside the package so a plain (non-editable) install has it."""
+DEV_GENESIS_PATH: Final[Traversable] = files("pyeth") / "genesis" / "dev.json"
+"""The dev chain's genesis: package data (pyproject's package-data), found through
+importlib.resources so a wheel installed anywhere (or a zipped one) has it, not through a path
+beside the source tree. A Traversable: `.read_text()` it or give it to load_genesis."""
 
 
 def dev_genesis(

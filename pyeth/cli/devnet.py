@@ -2,15 +2,16 @@
 
 It writes a Clique genesis whose extra data lists N signers, with the ten dev-mnemonic accounts
 prefunded as the dev node funds them, and one key file per signer; then starts N `pyeth node`
-processes on 127.0.0.1 (node i: RPC on base port + i, p2p on base port + 100 + i), the first
-one the bootnode of the others, pinned by its node id (they find each other through it; each
-node's p2p key is keys/node-<i>.nodekey, random, made once per folder), prints each node's RPC URL
-and stops them all on Ctrl-C or when one of them dies. The dev accounts stay unlocked on every
-node: this is a development network and its keys are public. The signer keys are derived from
-the mnemonic too (m/44'/60'/1'/0/i), so the same command always makes the same chain and a
-container replica can work out its own key. `--hardfork NAME` ends the fork schedule at NAME
-(Paris or later; the latest mainnet rules by default). `--init-only` writes the files and
-exits.
+processes on 127.0.0.1 (node i: RPC on base port + i, p2p on p2p base port + i, which is base
+port + 100 unless `--p2p-base-port` says otherwise), the first one the bootnode of the others,
+pinned by its node id (they find each other through it; each node's p2p key is
+keys/node-<i>.nodekey, random, made once per folder), prints the fork and each node's RPC and
+p2p URLs, and stops them all on Ctrl-C or when one of them dies. The dev accounts stay unlocked
+on every node: this is a development network and its keys are public. The signer keys are
+derived from the mnemonic too (m/44'/60'/1'/0/i), so the same command always makes the same
+chain and a container replica can work out its own key. `--hardfork NAME` ends the fork
+schedule at NAME (Paris or later; the latest mainnet rules by default). `--init-only` writes
+the files and exits.
 
 This module writes files and manages processes; each node is an ordinary `pyeth node`.
 """
@@ -45,7 +46,7 @@ from pyeth.node import DEV_CHAIN_ID
 
 SIGNER_PATH: Final = "m/44'/60'/1'/0/{index}"  # apart from the accounts' m/44'/60'/0'/0/i
 MAX_NODES: Final = 32
-P2P_OFFSET: Final = 100  # node i listens for peers on base port + 100 + i
+P2P_OFFSET: Final = 100  # by default node i listens for peers on base port + 100 + i
 DEFAULT_PERIOD: Final = 2
 DEFAULT_EPOCH: Final = 30000
 READY_TIMEOUT: Final = 60.0
@@ -67,7 +68,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         type=int,
         default=8545,
         metavar="P",
-        help=f"node i serves RPC on P+i and p2p on P+{P2P_OFFSET}+i (8545)",
+        help="node i serves RPC on P+i (8545)",
+    )
+    parser.add_argument(
+        "--p2p-base-port",
+        type=int,
+        default=None,
+        metavar="Q",
+        help=f"node i listens for peers on Q+i (default: --base-port + {P2P_OFFSET})",
     )
     parser.add_argument(
         "--datadir",
@@ -215,12 +223,35 @@ class NodePlan:
         return f"ws://{self.node_id.hex()}@127.0.0.1:{self.p2p_port}/p2p"
 
 
+def port_ranges_problem(nodes: int, base_port: int, p2p_base_port: int) -> str | None:
+    """Why RPC ports base_port.. and p2p ports p2p_base_port.. cannot serve `nodes` nodes
+    (outside 1..65535, or the two ranges overlap), or None when they can."""
+    for option, first in (("--base-port", base_port), ("--p2p-base-port", p2p_base_port)):
+        if not 1 <= first <= 65536 - nodes:
+            return f"{option} {first} leaves no room for {nodes} ports within 1..65535"
+    if base_port < p2p_base_port + nodes and p2p_base_port < base_port + nodes:
+        return (
+            f"the RPC ports {base_port}..{base_port + nodes - 1} and the p2p ports "
+            f"{p2p_base_port}..{p2p_base_port + nodes - 1} overlap; choose a --p2p-base-port "
+            f"at least {nodes} away from --base-port"
+        )
+    return None
+
+
 def plan_nodes(
-    files: DevnetFiles, base_port: int, directory: Path, keep_chains: bool
+    files: DevnetFiles,
+    base_port: int,
+    directory: Path,
+    keep_chains: bool,
+    p2p_base_port: int | None = None,
 ) -> list[NodePlan]:
+    """The command, ports and log of each node; p2p ports start at `p2p_base_port` (by
+    default `base_port` + P2P_OFFSET)."""
+    if p2p_base_port is None:
+        p2p_base_port = base_port + P2P_OFFSET
     plans: list[NodePlan] = []
     for index, key in enumerate(files.keys):
-        rpc_port, p2p_port = base_port + index, base_port + P2P_OFFSET + index
+        rpc_port, p2p_port = base_port + index, p2p_base_port + index
         node_key = key.parent / f"node-{index}.nodekey"
         node_id = load_or_create_node_key(node_key).node_id
         command = [
@@ -252,8 +283,12 @@ def handle(args: argparse.Namespace) -> int:
     if not 1 <= args.nodes <= MAX_NODES:
         print(f"pyeth devnet: --nodes must be within 1..{MAX_NODES}", file=sys.stderr)
         return 2
-    if not 1 <= args.base_port <= 65535 - P2P_OFFSET - args.nodes:
-        print("pyeth devnet: --base-port leaves no room for the nodes' ports", file=sys.stderr)
+    p2p_base_port = (
+        args.base_port + P2P_OFFSET if args.p2p_base_port is None else args.p2p_base_port
+    )
+    problem = port_ranges_problem(args.nodes, args.base_port, p2p_base_port)
+    if problem:
+        print(f"pyeth devnet: {problem}", file=sys.stderr)
         return 2
     if args.period < 0 or args.chain_id <= 0:
         print("pyeth devnet: --period must be >= 0 and --chain-id positive", file=sys.stderr)
@@ -280,7 +315,7 @@ def handle(args: argparse.Namespace) -> int:
                 print(f"signer {to_checksum_address(signer)}: {path}")
             return 0
         try:
-            plans = plan_nodes(files, args.base_port, directory, keep_chains=not temporary)
+            plans = plan_nodes(files, args.base_port, directory, not temporary, p2p_base_port)
         except ValueError as exc:  # a node key file there that holds no key
             print(f"pyeth devnet: {exc}", file=sys.stderr)
             return 1

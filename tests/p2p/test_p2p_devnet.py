@@ -1,4 +1,4 @@
-"""End to end: `pyeth devnet --nodes 3` as a user runs it. It prints the nodes' RPC URLs; a
+"""End to end: `pyeth devnet --nodes 3` as a user runs it. It prints the nodes' RPC and p2p URLs; a
 transaction sent to node 0 is mined and its receipt is on node 2, in the same block everywhere;
 Ctrl-C stops every node."""
 
@@ -23,7 +23,7 @@ def devnet():  # type: ignore[no-untyped-def]
     base = free_base_port(NODES)
     process = subprocess.Popen(
         [sys.executable, "-m", "pyeth", "devnet", "--nodes", str(NODES), "--period", "1"]
-        + ["--base-port", str(base)],
+        + ["--base-port", str(base), "--p2p-base-port", str(base + 100)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -52,8 +52,9 @@ def devnet():  # type: ignore[no-untyped-def]
 def test_devnet_three_nodes_mine_a_transaction_seen_everywhere(devnet):  # type: ignore[no-untyped-def]
     base, output, process = devnet
     ports = [base + i for i in range(NODES)]
-    for port in ports:
-        assert f"RPC http://127.0.0.1:{port}" in output
+    for index, port in enumerate(ports):
+        assert f"RPC http://127.0.0.1:{port}  p2p ws://" in output
+        assert f"@127.0.0.1:{base + 100 + index}/p2p" in output  # --p2p-base-port
     assert "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" in output
     assert f"{devnet_hardforks()[-1]} rules" in output  # the fork, the newest by default
     # Everyone is peered (one bootnode, then peer exchange) and past the first blocks.

@@ -1,14 +1,17 @@
 """What `pyeth statetest` and `pyeth blocktest` share: finding fixture files, running them in
 worker processes, and reporting — a progress line and per-folder and per-fork summaries for
-people, or one JSON array with `--json`. Exit status 0 only when every case passed."""
+people, or one JSON array with `--json`. Exit status 0 only when every case passed, and at least
+one ran: a run of nothing (a misspelt `--fork`, a `--run` that matches no test, files without
+tests) is an error that says why, not "0/0 passed"."""
 
 import argparse
+import difflib
 import json
 import os
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import partial
 from pathlib import Path
@@ -37,6 +40,48 @@ def add_common_arguments(parser: argparse.ArgumentParser, fork_help: str) -> Non
         default=os.cpu_count() or 1,
         help="parallel worker processes (default: CPU count)",
     )
+
+
+def unknown_forks_message(
+    names: Sequence[str], accepts: Callable[[str], bool], known: Sequence[str], also: str = ""
+) -> str | None:
+    """Why the `--fork` names that `accepts` refuses cannot run, naming the forks pyeth runs
+    (`also`: other forms it takes) and the nearest known name; None when all are accepted."""
+    unknown = [name for name in names if not accepts(name)]
+    if not unknown:
+        return None
+    guesses = []
+    for name in unknown:
+        by_case = [fork for fork in known if fork.lower() == name.lower()]
+        close = by_case or difflib.get_close_matches(name, known, n=1)
+        if close:
+            guesses.append(f"{name} -> {close[0]}")
+    hint = f" (did you mean: {', '.join(guesses)})" if guesses else ""
+    return (
+        f"unknown --fork {', '.join(unknown)}{hint}; pyeth runs {', '.join(known)}"
+        + (f", {also}" if also else "")
+        + " (the names are case-sensitive)"
+    )
+
+
+def nothing_ran_message(
+    paths: Sequence[Path], files: int, skipped: Counter[str], args: argparse.Namespace
+) -> str:
+    """Why a run produced no result at all, from what it was given and what it skipped."""
+    if not files:
+        return f"no .json fixture files in {', '.join(map(str, paths))}"
+    if skipped:
+        forks = ", ".join(sorted(skipped))
+        return f"no case ran: every one selected is on a fork pyeth does not run ({forks})"
+    selection = []
+    if args.run:
+        selection.append(f"whose name contains {args.run!r}")
+    if args.fork:
+        selection.append(f"on {' or '.join(args.fork)}")
+    where = "the file holds" if files == 1 else f"the {files} files hold"
+    if selection:
+        return f"no case ran: {where} no test {' and '.join(selection)}"
+    return f"no case ran: {where} no tests"
 
 
 def fixture_files(paths: list[Path]) -> list[Path]:
@@ -83,9 +128,19 @@ def run_files(
 
 
 def run_command(
-    args: argparse.Namespace, command: str, unit: str, run_file: RunFile, failure: Failure
+    args: argparse.Namespace,
+    command: str,
+    unit: str,
+    run_file: RunFile,
+    failure: Failure,
+    fork_problem: Callable[[list[str]], str | None],
 ) -> int:
-    """Run the fixtures `args` names and report; `unit` is what one result is called."""
+    """Run the fixtures `args` names and report; `unit` is what one result is called,
+    `fork_problem` says what is wrong with `--fork` names (None: nothing)."""
+    problem = fork_problem(args.fork or [])
+    if problem:
+        print(f"pyeth {command}: {problem}", file=sys.stderr)
+        return 2
     try:
         files = fixture_files(args.paths)
     except FileNotFoundError as exc:
@@ -121,7 +176,11 @@ def run_command(
     if args.json:
         json.dump([r.to_json() for r in results], sys.stdout, indent=1)
         print()
-    else:
+    if not results:
+        message = nothing_ran_message(args.paths, len(files), skipped, args)
+        print(f"pyeth {command}: {message}", file=sys.stderr)
+        return 1
+    if not args.json:
         for folder, (passed, total) in sorted(per_folder.items()):
             if total:
                 print(f"{passed:6d}/{total:<6d} {folder}")

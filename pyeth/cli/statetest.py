@@ -3,14 +3,16 @@ state tests), like geth's `evm statetest`.
 
 For people: a progress line and per-folder and per-fork summaries. With `--json`: one JSON array
 of `{"name", "fork", "pass", "stateRoot", "error"}` objects on stdout. Exit status 0 only when
-every case passed. Files run in parallel worker processes (`--workers`). `--fork` (repeatable)
+every case passed and at least one ran (an unknown `--fork` is refused with the list of the forks
+pyeth runs). Files run in parallel worker processes (`--workers`). `--fork` (repeatable)
 selects forks; by default every fork the file has that pyeth implements, the others are listed
 as skipped.
 """
 
 import argparse
 
-from pyeth.cli.fixtures import add_common_arguments, run_command
+from evm.forks import FORKS
+from pyeth.cli.fixtures import add_common_arguments, run_command, unknown_forks_message
 from pyeth.fixtures.results import CaseResult
 from pyeth.fixtures.statetests import run_file
 
@@ -33,4 +35,9 @@ def cannot_run(file_name: str, forks: str, error: str) -> CaseResult:
 
 
 def handle(args: argparse.Namespace) -> int:
-    return run_command(args, "statetest", "cases", run_file, cannot_run)
+    return run_command(args, "statetest", "cases", run_file, cannot_run, fork_problem)
+
+
+def fork_problem(names: list[str]) -> str | None:
+    """What is wrong with `--fork` names: forks pyeth does not run, by their exact names."""
+    return unknown_forks_message(names, FORKS.__contains__, list(FORKS))

@@ -27,6 +27,7 @@ from pyeth.transactions import AccessList, intrinsic_gas
 from pyeth.transactions.intrinsic import calldata_floor_gas
 
 ERROR_SELECTOR: Final = bytes.fromhex("08c379a0")  # Error(string)
+CUSTOM_ERROR_WORDS: Final = 4  # a custom error's argument words a message shows, at most
 PANIC_SELECTOR: Final = bytes.fromhex("4e487b71")  # Panic(uint256)
 PANIC_REASONS: Final = {
     0x00: "generic panic",
@@ -62,12 +63,12 @@ class CallError(PyethError):
 
 
 class ExecutionReverted(PyethError):
-    """The call ran and reverted; `data` is the revert data (the RPC's error code 3)."""
+    """The call ran and reverted; `data` is the revert data (the RPC's error code 3), the
+    message says what it can of it (`revert_message`)."""
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        reason = revert_reason(data)
-        super().__init__("execution reverted" + (f": {reason}" if reason else ""))
+        super().__init__(revert_message(data))
 
 
 class ExecutionFailed(PyethError):
@@ -375,6 +376,33 @@ def revert_reason(data: bytes) -> str | None:
         code = int.from_bytes(data[4:], "big")
         return PANIC_REASONS.get(code, f"unknown panic code: {code:#x}")
     return None
+
+
+def revert_message(data: bytes) -> str:
+    """An eth_call/eth_estimateGas error message for revert data: geth's `execution reverted`
+    with the Error(string) reason or the Panic's meaning, or else what the node can say without
+    an ABI (`custom_error_text`): clients print the message, and most print nothing else."""
+    reason = revert_reason(data)
+    if reason is None and data:
+        reason = custom_error_text(data)
+    return f"execution reverted: {reason}" if reason else "execution reverted"
+
+
+def custom_error_text(data: bytes) -> str:
+    """Revert data that is neither Error(string) nor Panic(uint256), as text: its selector, as
+    anvil says it (`custom error 0x1167d8fb`), then its arguments when they are a few whole
+    words, each a hex number (`(0x64, 0x1f4)`), or else their size; data shorter than a
+    selector as hex."""
+    if len(data) < 4:
+        return f"revert data 0x{data.hex()}"
+    text = f"custom error 0x{data[:4].hex()}"
+    arguments = data[4:]
+    if not arguments:
+        return text
+    if len(arguments) % 32 == 0 and len(arguments) // 32 <= CUSTOM_ERROR_WORDS:
+        words = (arguments[start : start + 32] for start in range(0, len(arguments), 32))
+        return f"{text}({', '.join(hex(int.from_bytes(word, 'big')) for word in words)})"
+    return f"{text} with {len(arguments)} bytes of arguments (in the error's data)"
 
 
 def _is_out_of_gas(error: EVMError | None) -> bool:

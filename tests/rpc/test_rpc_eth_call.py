@@ -2,10 +2,11 @@
 eth_call, transfer, revert reasons in error.data (code 3), estimation by binary search, state
 overrides, access lists, and the block tag of a call."""
 
+import pytest
 from eth_abi import decode as abi_decode
 
 from evm.addresses import create_address
-from pyeth.calls import ERROR_SELECTOR
+from pyeth.calls import ERROR_SELECTOR, ExecutionReverted, revert_message
 from pyeth.hashing import keccak256
 from tests.helpers.rpc import (
     ACCOUNT0,
@@ -99,10 +100,13 @@ async def test_revert_reason_arrives_as_code_3_with_data(rpc):
     )
     assert error["code"] == 3
     assert await rpc.call("eth_getTransactionCount", ACCOUNT1, "latest") == count
-    # A custom error: its raw data, no reason string.
-    error = await rpc.error("eth_call", {"to": token, "data": calldata("boom()")})
-    assert error["code"] == 3 and error["message"] == "execution reverted"
-    assert error["data"] == "0x" + (selector("Boom(uint256)") + (42).to_bytes(32, "big")).hex()
+    # A custom error: its raw data, and its selector and argument in the message.
+    boom = selector("Boom(uint256)")
+    for method in ("eth_call", "eth_estimateGas"):
+        error = await rpc.error(method, {"to": token, "data": calldata("boom()")})
+        assert error["code"] == 3
+        assert error["message"] == f"execution reverted: custom error 0x{boom.hex()}(0x2a)"
+        assert error["data"] == "0x" + (boom + (42).to_bytes(32, "big")).hex()
 
 
 async def test_reverted_transaction_is_mined_with_status_0(rpc):
@@ -227,3 +231,49 @@ async def test_call_without_gas_is_not_held_to_the_osaka_transaction_cap(rpc):
     assert gas > 2**24  # geth's 50M RPC cap; an eth_call is no transaction (EIP-7825)
     estimate = int(await rpc.call("eth_estimateGas", {"to": ACCOUNT1}), 16)
     assert estimate <= 2**24
+
+
+def _word(value: int) -> bytes:
+    return value.to_bytes(32, "big")
+
+
+CUSTOM = bytes.fromhex("1167d8fb")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "execution reverted"),
+        (
+            ERROR_SELECTOR + _word(32) + _word(2) + b"hi".ljust(32, b"\0"),
+            "execution reverted: hi",
+        ),
+        (
+            selector("Panic(uint256)") + _word(0x11),
+            "execution reverted: arithmetic underflow or overflow",
+        ),
+        # anvil's words for a selector alone; the arguments as hex numbers when a few words.
+        (CUSTOM, "execution reverted: custom error 0x1167d8fb"),
+        (
+            CUSTOM + _word(100) + _word(500),
+            "execution reverted: custom error 0x1167d8fb(0x64, 0x1f4)",
+        ),
+        (CUSTOM + _word(0) * 4, "execution reverted: custom error 0x1167d8fb(0x0, 0x0, 0x0, 0x0)"),
+        (
+            CUSTOM + _word(1) * 5,
+            "execution reverted: custom error 0x1167d8fb with 160 bytes of arguments "
+            "(in the error's data)",
+        ),
+        (
+            CUSTOM + b"\x01\x02\x03",
+            "execution reverted: custom error 0x1167d8fb with 3 bytes of arguments "
+            "(in the error's data)",
+        ),
+        # Error(string) data that does not decode is shown as what it is, not dropped.
+        (ERROR_SELECTOR + _word(5), "execution reverted: custom error 0x08c379a0(0x5)"),
+        (b"\x01\x02", "execution reverted: revert data 0x0102"),
+    ],
+)
+def test_revert_message(data: bytes, message: str) -> None:
+    assert revert_message(data) == message
+    assert str(ExecutionReverted(data)) == message

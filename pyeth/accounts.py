@@ -6,7 +6,9 @@ Key derivation comes from `mnemonic` (BIP-39, Trezor's reference implementation)
 (over libsecp256k1), typed-data hashing from eth-account, not from code written here. eth-account
 could derive the keys too, but importing it costs 0.4-0.7 s (its keystore module loads py_ecc's
 BLS code), more than everything else a dev node does before it answers; it is imported only when
-typed data is signed. This module holds keys; it does not decide who may use them (the node
+typed data is signed, and it is an extra (`pip install 'pyeth[typed-data]'`): it brings seven
+packages for this one hash, so a plain install goes without and eth_signTypedData_v4 then says
+which extra to install. This module holds keys; it does not decide who may use them (the node
 unlocks them in dev mode only) and it never signs transactions itself
 (`pyeth.transactions.sign_transaction` does).
 """
@@ -22,6 +24,7 @@ from bip32 import BIP32
 from mnemonic import Mnemonic
 
 from pyeth.address import to_checksum_address
+from pyeth.errors import PyethError
 from pyeth.hashing import keccak256
 from pyeth.keys import private_key_to_address, sign
 
@@ -119,13 +122,29 @@ def eip191_hash(message: bytes) -> bytes:
     return keccak256(prefix + message)
 
 
+class TypedDataUnavailable(PyethError):
+    """EIP-712 hashing was asked for on an install without the `typed-data` extra."""
+
+
+TYPED_DATA_EXTRA_MISSING: Final = (
+    "EIP-712 typed data (eth_signTypedData_v4) needs eth-account, which a plain install of "
+    "pyeth leaves out: install it with `pip install 'pyeth[typed-data]'`"
+)
+
+
 def typed_data_hash(typed_data: Mapping[str, Any]) -> bytes:
     """The EIP-712 hash of a full typed-data document (types, primaryType, domain, message).
 
     Raises:
         ValueError: the document is malformed (eth-account's validation errors, re-raised).
+        TypedDataUnavailable: eth-account (the `typed-data` extra) is not installed.
     """
-    from eth_account.messages import encode_typed_data  # slow to import: see the module doc
+    try:  # slow to import and an extra: see the module doc
+        from eth_account.messages import encode_typed_data
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] != "eth_account":
+            raise  # eth-account is there but broken: its own error says more
+        raise TypedDataUnavailable(TYPED_DATA_EXTRA_MISSING) from None
 
     try:
         signable = encode_typed_data(full_message=dict(typed_data))

@@ -61,3 +61,24 @@ def test_every_data_file_in_the_packages_is_package_data() -> None:
     # And the two the node reads are among them.
     assert json.loads(DEV_GENESIS_PATH.read_text())["config"]["chainId"] == 1337
     assert (files("evm.precompiles") / "trusted_setup.txt").is_file()
+
+
+def test_typed_data_without_the_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """eth-account is the `typed-data` extra: without it, eth_signTypedData_v4 answers -32000
+    with the pip command, rather than an internal error."""
+    from pyeth.accounts import TYPED_DATA_EXTRA_MISSING, TypedDataUnavailable, typed_data_hash
+    from pyeth.rpc.errors import SERVER_ERROR, to_rpc_error
+
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert any(req.startswith("eth-account") for req in extras["typed-data"])
+    assert any(req.startswith("eth-account") for req in extras["test"])
+    assert not any(req.startswith("eth-account") for req in PYPROJECT["project"]["dependencies"])
+
+    monkeypatch.setitem(sys.modules, "eth_account", None)
+    monkeypatch.delitem(sys.modules, "eth_account.messages", raising=False)
+    document = {"types": {"EIP712Domain": []}, "primaryType": "EIP712Domain"}
+    with pytest.raises(TypedDataUnavailable, match=r"pip install 'pyeth\[typed-data\]'") as info:
+        typed_data_hash({**document, "domain": {}, "message": {}})
+    error = to_rpc_error(info.value)
+    assert error.code == SERVER_ERROR
+    assert error.message == TYPED_DATA_EXTRA_MISSING

@@ -6,6 +6,10 @@ gas and value given; nothing else exists (no intrinsic gas, no fees, no refund).
 return data, the gas used and the error if any. `--trace` prints one geth struct-log JSON line
 per step and a summary line; `--bench` times repeated runs on fresh states. Exit status: 0 when
 the execution succeeded, 1 when it reverted or halted, 2 for malformed arguments.
+
+Gas is written as geth's `evm` writes it: a hex string ("0x5208") in every JSON output (the
+struct logs, their summary line and the `--bench` line, as geth's JSON logger's `gasUsed`), a
+decimal number in the plain text ("gas used: 21000", as geth's "EVM gas used: 21000").
 """
 
 import argparse
@@ -100,7 +104,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help=(
             f"time the execution: a warm-up run, then at least {BENCH_MIN_RUNS} runs and "
             f"{BENCH_MIN_SECONDS:g} s (at most {BENCH_MAX_SECONDS:g} s), each on a fresh state; "
-            "prints the median seconds per run as JSON"
+            "prints the median seconds per run as JSON (gas in hex, as in --trace)"
         ),
     )
     parser.set_defaults(handler=handle)
@@ -207,6 +211,11 @@ class Run:
         return process_message(message, context)
 
 
+def json_gas(gas: int) -> str:
+    """A gas amount in a JSON output: a hex string, as geth's JSON outputs have it."""
+    return hex(gas)
+
+
 def error_text(result: MessageResult) -> str:
     """geth's words for why the execution failed; "" when it succeeded."""
     if result.success:
@@ -260,7 +269,7 @@ def handle(args: argparse.Namespace) -> int:
         result, timings = benchmark(run)
         line = {
             "output": "0x" + result.output.hex(),
-            "gasUsed": run.gas - result.gas_left,
+            "gasUsed": json_gas(run.gas - result.gas_left),
             "seconds": statistics.median(timings),
             "runs": len(timings),
         }
@@ -271,7 +280,7 @@ def handle(args: argparse.Namespace) -> int:
         logger.finish()
         summary = {
             "output": "0x" + result.output.hex(),
-            "gasUsed": hex(run.gas - result.gas_left),
+            "gasUsed": json_gas(run.gas - result.gas_left),
             "error": error_text(result),
         }
         print(json.dumps(summary, separators=(",", ":")))

@@ -212,7 +212,8 @@ def test_bench_prints_one_json_line(capsys: pytest.CaptureFixture[str], monkeypa
     line = json.loads(out[0])
     assert list(line) == ["output", "gasUsed", "seconds", "runs"]
     assert line["output"] == "0x"
-    assert line["gasUsed"] == STORE_3_GAS  # the same on every run: each gets a fresh state
+    # The same on every run (each gets a fresh state), in hex as in --trace's JSON (geth's way).
+    assert line["gasUsed"] == hex(STORE_3_GAS)
     assert line["runs"] == run_command.BENCH_MIN_RUNS
     assert 0 < line["seconds"] < 1
 
@@ -241,3 +242,21 @@ def test_the_default_fork_is_the_newest(capsys: pytest.CaptureFixture[str]) -> N
     assert status == 0
     status, out, _ = run_cli(capsys, "--code", clz, "--fork", "Cancun")
     assert status == 1 and any("invalid opcode" in line.lower() for line in out)
+
+
+def test_gas_is_hex_in_every_json_output_and_decimal_in_text(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One convention per output, as geth's `evm`: JSON lines say gas as hex strings, the
+    plain text as a decimal number; all three say the same amount."""
+    monkeypatch.setattr(run_command, "BENCH_MIN_SECONDS", 0.0)
+    _, text, _ = run_cli(capsys, "--code", STORE_3, "--gas", "100000")
+    _, trace, _ = run_cli(capsys, "--code", STORE_3, "--gas", "100000", "--trace")
+    _, bench, _ = run_cli(capsys, "--code", STORE_3, "--gas", "100000", "--bench")
+    assert text[1] == f"gas used: {STORE_3_GAS}"
+    json_lines = [json.loads(line) for line in trace + bench]
+    for line in json_lines:
+        for key in ("gas", "gasCost", "gasUsed"):
+            if key in line:
+                assert isinstance(line[key], str) and line[key].startswith("0x"), (key, line)
+    assert json.loads(trace[-1])["gasUsed"] == json.loads(bench[0])["gasUsed"] == hex(STORE_3_GAS)

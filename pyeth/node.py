@@ -17,10 +17,12 @@ of their own.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, Protocol
 
@@ -40,13 +42,15 @@ from pyeth.chain import (
     Chain,
     ChainEvent,
     Genesis,
+    GenesisMismatch,
     HeaviestChain,
     ImportResult,
     build_block,
 )
 from pyeth.chain.chain import AncestorHashes
 from pyeth.chain.genesis import dev_genesis
-from pyeth.chain.processing import block_env
+from pyeth.chain.processing import apply_block, block_env
+from pyeth.chain.store import ChainStore
 from pyeth.chain.validation import calc_base_fee, calc_excess_blob_gas
 from pyeth.consensus.clique import Clique, CliqueSigner
 from pyeth.consensus.dev import DevSealer, SealResult
@@ -57,9 +61,11 @@ from pyeth.sedes import BlockHeader
 from pyeth.state import State
 from pyeth.transactions import Transaction, decode_transaction
 from pyeth.transactions.blobs import decode_pooled_transaction, is_pooled_form
+from pyeth.transition import TransactionResult
 from pyeth.txpool import DEFAULT_MAX_SIZE, PooledTransaction, TxPool
 
 DEV_CHAIN_ID: Final = 1337
+DEV_CHAIN_META: Final = "dev-chain"  # the datadir's record of how its dev chain was made
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +74,7 @@ log = logging.getLogger(__name__)
 class NodeConfig:
     """How to run a node. `block_time` None means automine (a block per transaction)."""
 
-    chain_id: int = DEV_CHAIN_ID
+    chain_id: int | None = None  # the datadir's dev chain's, else DEV_CHAIN_ID
     mnemonic: str = DEFAULT_MNEMONIC
     account_count: int = DEFAULT_ACCOUNT_COUNT
     balance: int = DEV_BALANCE
@@ -80,12 +86,120 @@ class NodeConfig:
     txpool_size: int = DEFAULT_MAX_SIZE
     signer_key: bytes | None = None  # Clique: seal in turn with this key
     mine: bool = True  # False: never seal; blocks come from peers (a follower of a dev node)
-    hardfork: str | None = None  # the dev chain's newest fork; None: the latest (BPO2)
+    hardfork: str | None = None  # the dev chain's newest fork; None: the datadir's, else the latest
+    # Block 0's time for a new dev chain; None: now, as anvil and Hardhat start theirs (what
+    # `pyeth node` asks for). 0 by default: nodes made in code apart share one genesis, as
+    # peers must. A datadir keeps the time its chain was made with.
+    genesis_timestamp: int | None = 0
     # Call-like RPC requests (eth_call, eth_estimateGas, ...): the most gas any may use
     # whatever it asks (0: no cap), and seconds before one is stopped (0: never), as geth's
     # --rpc.gascap and --rpc.evmtimeout.
     rpc_gas_cap: int = DEFAULT_RPC_GAS_CAP
     rpc_evm_timeout: float = DEFAULT_RPC_EVM_TIMEOUT
+
+
+class DatadirMismatch(GenesisMismatch):
+    """The options given make another dev chain than the one the datadir holds."""
+
+
+@dataclass(frozen=True, slots=True)
+class DevChainParams:
+    """What makes a dev chain's genesis, kept in its datadir (`DEV_CHAIN_META`) so that a
+    restart builds the same one and an option that differs is named rather than refused as an
+    unknown genesis."""
+
+    chain_id: int
+    hardfork: str
+    timestamp: int
+    mnemonic_hash: str  # keccak of the phrase: which accounts, without storing the words
+    accounts: int
+    balance: int
+
+    def encode(self) -> bytes:
+        return json.dumps(
+            {
+                "chainId": self.chain_id,
+                "hardfork": self.hardfork,
+                "timestamp": self.timestamp,
+                "mnemonicHash": self.mnemonic_hash,
+                "accounts": self.accounts,
+                "balance": self.balance,
+            },
+            sort_keys=True,
+        ).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> DevChainParams:
+        fields = json.loads(raw)
+        return cls(
+            chain_id=int(fields["chainId"]),
+            hardfork=str(fields["hardfork"]),
+            timestamp=int(fields["timestamp"]),
+            mnemonic_hash=str(fields["mnemonicHash"]),
+            accounts=int(fields["accounts"]),
+            balance=int(fields["balance"]),
+        )
+
+
+def _mnemonic_hash(mnemonic: str) -> str:
+    return keccak256(" ".join(mnemonic.split()).encode()).hex()
+
+
+def _dev_chain(
+    config: NodeConfig, addresses: Sequence[bytes], store: ChainStore
+) -> tuple[Genesis, bytes | None]:
+    """The dev chain's genesis for `config` on `store`, and the parameters to record when the
+    store has none yet (None when it has them).
+
+    Raises:
+        DatadirMismatch: an option given differs from the one the datadir's chain was made
+            with (the message names it, both values, and what to do).
+        ValueError: an unknown hardfork.
+    """
+    raw = store.get_meta(DEV_CHAIN_META)
+    stored = None if raw is None else DevChainParams.decode(raw)
+    if stored is None and store.get_canonical(0) is not None:
+        timestamp = 0  # a datadir from before the parameters were kept: block 0 at time 0
+    elif stored is None:
+        timestamp = (
+            int(time.time()) if config.genesis_timestamp is None else config.genesis_timestamp
+        )
+    else:
+        timestamp = stored.timestamp
+    chain_id = config.chain_id or (stored.chain_id if stored else DEV_CHAIN_ID)
+    hardfork = config.hardfork or (stored.hardfork if stored else None)
+    genesis = dev_genesis(chain_id, addresses, config.balance, hardfork)
+    genesis = replace(genesis, timestamp=timestamp)
+    params = DevChainParams(
+        chain_id=chain_id,
+        hardfork=genesis.config.fork_at(0, timestamp),
+        timestamp=timestamp,
+        mnemonic_hash=_mnemonic_hash(config.mnemonic),
+        accounts=len(addresses),
+        balance=config.balance,
+    )
+    if stored is None:
+        return genesis, params.encode()
+    where = config.datadir or "the database"
+    if stored.mnemonic_hash != params.mnemonic_hash:
+        raise DatadirMismatch(
+            f"{where} holds a dev chain made with another --mnemonic: give the one it was made "
+            "with to resume that chain, or give a --datadir elsewhere for a new one"
+        )
+    ether = 10**18
+    differences = [
+        ("--chain-id", stored.chain_id, params.chain_id, "drop --chain-id"),
+        ("--hardfork", stored.hardfork, params.hardfork, "drop --hardfork"),
+        ("--accounts", stored.accounts, params.accounts, f"give --accounts {stored.accounts}"),
+        ("--balance", stored.balance // ether, params.balance // ether, "give that --balance"),
+    ]
+    for option, was, given, fix in differences:
+        if was != given:
+            raise DatadirMismatch(
+                f"{where} holds a dev chain made with {option} {was}, not {given}: {fix} to "
+                "resume that chain, or give a --datadir elsewhere for a new one"
+            )
+    return genesis, None
 
 
 class NotADevChain(PyethError):
@@ -121,17 +235,35 @@ class Node:
         # Calls run in worker threads, under the timeout (see pyeth.callrunner).
         self.calls = CallRunner(config.rpc_evm_timeout)
         derived = derive_accounts(config.mnemonic, config.account_count)
-        genesis = config.genesis or dev_genesis(
-            config.chain_id,
-            [account.address for account in derived],
-            config.balance,
-            config.hardfork,
-        )
         self.accounts = Keyring(derived if config.dev else ())
-        clique = genesis.config.clique
-        self.chain = Chain.open(
-            config.datadir, genesis, fork_choice=HeaviestChain() if clique else None
-        )
+        store = ChainStore.in_datadir(config.datadir)
+        # Resumed: the datadir already held a chain (the banner says so).
+        self.resumed = store.get_canonical(0) is not None
+        try:
+            record = None
+            if config.genesis is None:
+                addresses = [account.address for account in derived]
+                genesis, record = _dev_chain(config, addresses, store)
+            else:
+                genesis = config.genesis
+            clique = genesis.config.clique
+            # The record goes in with the genesis block, in one database transaction.
+            with store.transaction():
+                if record is not None:
+                    store.set_meta(DEV_CHAIN_META, record)
+                self.chain = Chain(store, genesis, HeaviestChain() if clique else None)
+        except DatadirMismatch:
+            store.close()
+            raise
+        except GenesisMismatch as exc:  # a custom genesis, or a datadir older than its record
+            store.close()
+            raise GenesisMismatch(
+                f"{exc}: {config.datadir} was made from another genesis or other dev chain "
+                "options; give the ones it was made with, or a --datadir elsewhere for a new chain"
+            ) from None
+        except Exception:
+            store.close()
+            raise
         self.pool = TxPool(self.chain, max_size=config.txpool_size)
         self.sealer = DevSealer(self.chain, self.pool, coinbase=config.coinbase)
         self.clique: Clique | None = None
@@ -478,6 +610,28 @@ class Node:
         if not fresh:
             self._pending = (key, built)
         return built
+
+    def replay(self, block: Block) -> list[TransactionResult]:
+        """Execute a stored block again on its parent's state and return what each of its
+        transactions did (its output: the revert data of a failed one). The chain keeps
+        receipts, not outputs; the node log asks this for a block with a failed transaction.
+
+        Raises:
+            KeyError: the block's parent is not stored.
+        """
+        parent = self.chain.get_header(block.header.parent_hash)
+        if parent is None:
+            raise KeyError(f"block 0x{block.header.parent_hash.hex()} is not in the database")
+        hashes = AncestorHashes(self.chain, block.header.parent_hash, parent.number)
+        result = apply_block(
+            self.chain.state_at(parent.state_root),
+            block,
+            self.rules_at(block.header),
+            self.chain_id,
+            hashes,
+            self.chain.config.deposit_contract,
+        )
+        return result.results
 
     def pending_env(self) -> tuple[BlockHeader, BlockEnv]:
         """The head and the environment of the block that would be sealed next on it."""

@@ -13,16 +13,20 @@ import asyncio
 import contextlib
 import gc
 import ipaddress
+import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
 
+from evm.addresses import create_address
 from pyeth import __version__
 from pyeth.accounts import DEFAULT_ACCOUNT_COUNT, DEFAULT_MNEMONIC, DERIVATION_PATH
 from pyeth.address import to_checksum_address
 from pyeth.callrunner import DEFAULT_RPC_EVM_TIMEOUT, DEFAULT_RPC_GAS_CAP
+from pyeth.calls import revert_reason
 from pyeth.chain import ChainEvent, GenesisMismatch, InvalidGenesis, load_genesis
 from pyeth.chain.genesis import hardfork_names
 from pyeth.cli import network
@@ -35,6 +39,8 @@ from pyeth.rpc.server import (
     ServerSettings,
     init,
 )
+from pyeth.transactions import recover_sender
+from pyeth.transition import TransactionResult
 
 ETHER = 10**18
 
@@ -47,17 +53,40 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "each transaction (or every --block-time seconds), JSON-RPC 2.0 over HTTP and "
         "WebSocket on one port. In memory unless --datadir is given.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8545, help="port for HTTP and WebSocket")
-    parser.add_argument("--chain-id", type=int, default=DEV_CHAIN_ID, help="chain id (1337)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8545, help="port for HTTP and WebSocket (default %(default)s)"
+    )
+    parser.add_argument(
+        "--chain-id",
+        type=int,
+        default=None,
+        help=f"chain id (default: the datadir's, else {DEV_CHAIN_ID})",
+    )
+    parser.add_argument(
+        "--timestamp",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="block 0's time for a new dev chain (default: now; 0 with p2p, so that dev "
+        "nodes started apart share their genesis). A datadir keeps its own",
+    )
     parser.add_argument(
         "--mnemonic", default=DEFAULT_MNEMONIC, help="BIP-39 mnemonic of the accounts"
     )
     parser.add_argument(
-        "--accounts", type=int, default=DEFAULT_ACCOUNT_COUNT, help="number of dev accounts"
+        "--accounts",
+        type=int,
+        default=DEFAULT_ACCOUNT_COUNT,
+        help="number of dev accounts (default %(default)s)",
     )
     parser.add_argument(
-        "--balance", type=int, default=10_000, help="ether given to each dev account"
+        "--balance",
+        type=int,
+        default=10_000,
+        help="ether given to each dev account (default %(default)s)",
     )
     parser.add_argument(
         "--block-time",
@@ -75,7 +104,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=None,
         metavar="NAME",
         help="run the dev chain on this fork's rules: "
-        f"{', '.join(hardfork_names())} (default: the latest, {hardfork_names()[-1]})",
+        f"{', '.join(hardfork_names())} (default: the datadir's, else the latest, "
+        f"{hardfork_names()[-1]})",
     )
     parser.add_argument(
         "--cors",
@@ -99,8 +129,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="WebSocket connections and HTTP requests served at once; more are refused "
         f"with 503 (default {DEFAULT_MAX_CONNECTIONS})",
     )
-    parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, help="request bytes")
-    parser.add_argument("--max-batch", type=int, default=DEFAULT_MAX_BATCH, help="batch calls")
+    parser.add_argument(
+        "--max-body",
+        type=int,
+        default=DEFAULT_MAX_BODY,
+        help="most bytes a request may have (default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-batch",
+        type=int,
+        default=DEFAULT_MAX_BATCH,
+        help="most calls in a batch (default %(default)s)",
+    )
     parser.add_argument(
         "--rpc-gas-cap",
         type=int,
@@ -117,7 +157,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help='stop such a call after SECONDS with geth\'s "execution aborted" error '
         f"(0: never; default {DEFAULT_RPC_EVM_TIMEOUT:g})",
     )
-    parser.add_argument("--quiet", action="store_true", help="print no banner or block lines")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only the URLs listened on: no banner or block lines",
+    )
     network.add_arguments(parser)
     parser.set_defaults(handler=handle)
 
@@ -126,7 +170,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.accounts < 0 or args.accounts > 10_000:
         print("pyeth node: --accounts must be within 0..10000", file=sys.stderr)
         return 2
-    if args.chain_id <= 0:
+    if args.chain_id is not None and args.chain_id <= 0:
         print("pyeth node: --chain-id must be positive", file=sys.stderr)
         return 2
     if args.rpc_gas_cap < 0 or not args.rpc_evm_timeout >= 0:  # `not >=`: NaN too
@@ -163,6 +207,7 @@ def handle(args: argparse.Namespace) -> int:
             signer_key=network_options.signer_key,
             mine=network_options.mine,
             hardfork=args.hardfork,
+            genesis_timestamp=args.timestamp if args.timestamp is not None or p2p is None else 0,
             rpc_gas_cap=args.rpc_gas_cap,
             rpc_evm_timeout=args.rpc_evm_timeout,
         )
@@ -262,9 +307,11 @@ async def serve(
             file=sys.stderr,
         )
         return 1
-    if not quiet:
+    if quiet:  # the one line a script waiting for the node needs
+        print(listening_line(host, port), flush=True)
+    else:
         print(banner(node, host, port, network.banner_lines(p2p_server)), flush=True)
-        node.subscribe_heads(_print_block)
+        node.subscribe_heads(_print_blocks(node))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -288,6 +335,12 @@ def banner(node: Node, host: str, port: int, extra: list[str] | None = None) -> 
         f"pyeth node v{__version__}: a local dev chain",
         "",
     ]
+    if node.resumed:
+        lines += [
+            f"Resumed the chain in {node.config.datadir} at block {head.number}, "
+            f"0x{node.chain.head_hash.hex()}",
+            "",
+        ]
     if len(node.accounts):
         balance = node.chain.head_state()
         lines += ["Available Accounts", "==================", ""]
@@ -322,20 +375,66 @@ def banner(node: Node, host: str, port: int, extra: list[str] | None = None) -> 
         f"Storage:           {node.config.datadir or 'in memory'}",
         "",
         *(extra or []),
-        f"Listening on http://{host}:{port} and ws://{host}:{port}",
+        listening_line(host, port),
         "",
     ]
     return "\n".join(lines)
 
 
-def _print_block(event: ChainEvent) -> None:
+def listening_line(host: str, port: int) -> str:
+    return f"Listening on http://{host}:{port} and ws://{host}:{port}"
+
+
+def block_lines(node: Node, event: ChainEvent) -> list[str]:
+    """The log lines of the blocks a head change added, as anvil prints them: each block, then
+    each of its transactions with its gas used, the contract it created and why it failed."""
+    lines = []
     for item in event.added:
         block = item.block
-        for tx_hash, receipt in zip(block.transaction_hashes, item.receipts, strict=True):
-            status = "ok" if receipt.status == 1 else "failed"
-            print(f"    Transaction: 0x{tx_hash.hex()} ({status})")
-        print(
+        lines.append(
             f"Block {block.number}: {len(block.transactions)} transaction(s), "
-            f"gas used {block.header.gas_used}, 0x{block.hash.hex()}",
-            flush=True,
+            f"gas used {block.header.gas_used}, 0x{block.hash.hex()}"
         )
+        failed = any(receipt.status != 1 for receipt in item.receipts)
+        results = node.replay(block) if failed else None
+        previous = 0
+        for index, (tx, tx_hash, receipt) in enumerate(
+            zip(block.transactions, block.transaction_hashes, item.receipts, strict=True)
+        ):
+            gas_used = receipt.cumulative_gas_used - previous
+            previous = receipt.cumulative_gas_used
+            parts = [f"    Transaction: 0x{tx_hash.hex()}", f"gas used {gas_used}"]
+            if receipt.status == 1:
+                if tx.to is None:
+                    created = create_address(recover_sender(tx), tx.nonce)
+                    parts.append(f"contract created {to_checksum_address(created)}")
+            else:
+                parts.append(_failure(results[index] if results else None))
+            lines.append(", ".join(parts))
+    return lines
+
+
+def _failure(result: TransactionResult | None) -> str:
+    """Why a transaction failed, from what it did when executed again."""
+    if result is None:
+        return "failed"
+    if result.error is not None and not result.output:
+        return f"failed: {result.error}"
+    reason = revert_reason(result.output)
+    if reason is not None:
+        return f"reverted: {reason}"
+    if len(result.output) >= 4:
+        return f"reverted: custom error 0x{result.output[:4].hex()}"
+    return "reverted without a reason"
+
+
+def _print_blocks(node: Node) -> Callable[[ChainEvent], None]:
+    def print_event(event: ChainEvent) -> None:
+        try:
+            lines = block_lines(node, event)
+        except Exception:  # the log must never stop sealing: say what could not be shown
+            logging.getLogger(__name__).exception("cannot describe the new blocks")
+            return
+        print("\n".join(lines), flush=True)
+
+    return print_event

@@ -66,7 +66,9 @@ def test_custom_chain_id_mnemonic_and_count():
 
 
 def test_blocks_from_another_node_import_and_clear_the_pool():
-    producer, follower = Node(), Node()
+    # One genesis for both: block 0's time is given (by default it is the start time).
+    producer = Node(NodeConfig(genesis_timestamp=0))
+    follower = Node(NodeConfig(genesis_timestamp=0))
     try:
         tx = transfer(0)
         follower.pool.add(tx)  # the follower heard of it too

@@ -412,11 +412,25 @@ class Node:
     def _require_sealing_alone(self, what: str) -> None:
         """Raise NotADevChain unless this node seals its blocks alone: no Clique, mining, no
         peers (who would execute the blocks and refuse them)."""
-        if self.clique is not None or not self.config.mine or self.network is not None:
+        self.require_dev_sealer(what)
+        if self.network is not None:
             raise NotADevChain(
-                f"{what} are for a dev node that seals alone: this node "
-                + ("runs Clique" if self.clique is not None else "has peers or does not mine")
-                + ", and other nodes execute its blocks"
+                f"{what} are for a dev node that seals alone: this node has peers, who execute "
+                "its blocks and would reject them"
+            )
+
+    def require_dev_sealer(self, what: str) -> None:
+        """Raise NotADevChain unless this node seals dev blocks (not Clique, not a follower):
+        mining on demand, the clock, snapshots and resets act on blocks it seals."""
+        if self.clique is not None:
+            raise NotADevChain(
+                f"{what} are for a dev node: this node runs Clique, where the signers seal "
+                "in turn and other nodes execute their blocks"
+            )
+        if not self.config.mine:
+            raise NotADevChain(
+                f"{what} are for a dev node that seals: this node follows its peers and seals "
+                "no blocks"
             )
 
     def impersonate(self, address: bytes, enabled: bool = True) -> None:

@@ -224,7 +224,9 @@ def handle(args: argparse.Namespace) -> int:
         cors_origins=tuple(args.cors),
         vhosts=tuple(host.strip().lower() for host in args.vhosts.split(",") if host.strip()),
         max_connections=args.max_connections,
-        dev_methods=node.clique is None,  # evm_mine and friends make no sense under Clique
+        # Always there: on a node that does not seal dev blocks (Clique, a follower) they
+        # answer -32000 with the reason rather than "does not exist" (pyeth.rpc.dev).
+        dev_methods=True,
     )
     warning = exposure_warning(args.host, node, settings)
     if warning is not None:  # even with --quiet: this is not chatter
@@ -261,7 +263,7 @@ def exposure_warning(host: str, node: Node, settings: ServerSettings) -> str | N
             f"send transactions from the {len(node.accounts)} funded dev accounts "
             "(eth_sendTransaction, eth_sign: their keys are unlocked and public)"
         )
-    if settings.dev_methods:
+    if settings.dev_methods and node.clique is None and node.config.mine:
         powers.append(
             "rewrite any balance, nonce, code or storage (anvil_setBalance, anvil_setCode, "
             "anvil_setStorageAt), send as any account (anvil_impersonateAccount), mine, move "

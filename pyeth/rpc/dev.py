@@ -3,6 +3,10 @@ switch between automine and interval sealing, move the clock, snapshot/revert th
 pool transactions and set an account's balance, nonce, code or storage, as test frameworks
 written for anvil and Hardhat call them.
 
+On a node that does not seal dev blocks (Clique, a follower) the methods are there but those that
+act on sealing answer -32000 with the reason (`Node.require_dev_sealer`); edits and
+impersonation are refused likewise on a node with peers, who would reject such blocks.
+
 An account edit is sealed at once as a block of its own with no transactions (anvil changes
 its state in place without a block): `latest` shows it right away, and every state the node
 serves is still the post-state of one of its blocks, which is what keeps proofs, snapshots and
@@ -48,6 +52,7 @@ def _alias(name: str, *aliases: str) -> None:
 
 @METHODS.method("evm_mine", optional("timestamp", _uint_or_number))
 def mine(ctx: RpcContext, timestamp: int | None) -> str:
+    ctx.node.require_dev_sealer("blocks mined on demand")
     ctx.node.seal(timestamp)
     return "0x0"
 
@@ -56,6 +61,7 @@ def mine(ctx: RpcContext, timestamp: int | None) -> str:
     "anvil_mine", optional("blocks", _uint_or_number, 1), optional("interval", _uint_or_number)
 )
 def mine_many(ctx: RpcContext, blocks: int, interval: int | None) -> None:
+    ctx.node.require_dev_sealer("blocks mined on demand")
     if blocks > 10_000:
         raise InvalidParams("at most 10000 blocks at once")
     for _ in range(blocks):
@@ -70,6 +76,7 @@ _alias("anvil_mine", "hardhat_mine")
 
 @METHODS.method("evm_setAutomine", required("enabled", p.boolean))
 def set_automine(ctx: RpcContext, enabled: bool) -> bool:
+    ctx.node.require_dev_sealer("sealing modes")
     node = ctx.node
     node.set_block_time(None if enabled else (node.config.block_time or None))
     node.automine = enabled
@@ -78,18 +85,21 @@ def set_automine(ctx: RpcContext, enabled: bool) -> bool:
 
 @METHODS.method("evm_setIntervalMining", required("milliseconds", _uint_or_number))
 def set_interval_mining(ctx: RpcContext, milliseconds: int) -> bool:
+    ctx.node.require_dev_sealer("sealing modes")
     ctx.node.set_block_time(milliseconds / 1000 if milliseconds else None)
     return True
 
 
 @METHODS.method("evm_increaseTime", required("seconds", _uint_or_number))
 def increase_time(ctx: RpcContext, seconds: int) -> str:
+    ctx.node.require_dev_sealer("clock changes")
     ctx.node.sealer.time_offset += seconds
     return q(ctx.node.sealer.time_offset)
 
 
 @METHODS.method("evm_setNextBlockTimestamp", required("timestamp", _uint_or_number))
 def set_next_block_timestamp(ctx: RpcContext, timestamp: int) -> None:
+    ctx.node.require_dev_sealer("clock changes")
     if timestamp <= ctx.node.chain.head.timestamp:
         raise InvalidParams(
             f"timestamp {timestamp} is not after the head's {ctx.node.chain.head.timestamp}"
@@ -99,11 +109,13 @@ def set_next_block_timestamp(ctx: RpcContext, timestamp: int) -> None:
 
 @METHODS.method("evm_snapshot")
 def snapshot(ctx: RpcContext) -> str:
+    ctx.node.require_dev_sealer("snapshots")
     return q(ctx.node.snapshot())
 
 
 @METHODS.method("evm_revert", required("id", p.uint64))
 def revert(ctx: RpcContext, snapshot_id: int) -> bool:
+    ctx.node.require_dev_sealer("snapshots")
     return ctx.node.revert(snapshot_id)
 
 
@@ -118,6 +130,7 @@ _alias("evm_revert", "anvil_revert")
 @METHODS.method("anvil_setCoinbase", required("address", p.address))
 def set_coinbase(ctx: RpcContext, address: bytes) -> None:
     """The fee recipient of the blocks sealed from now on (eth_coinbase)."""
+    ctx.node.require_dev_sealer("coinbase changes")
     ctx.node.sealer.coinbase = address
 
 
@@ -136,6 +149,7 @@ def _reset_options(value: Any) -> None:
 @METHODS.method("anvil_reset", optional("options", _reset_options))
 def reset(ctx: RpcContext, options: None) -> None:
     """Back to the genesis block, with an empty pool and no snapshots."""
+    ctx.node.require_dev_sealer("resets")
     ctx.node.reset()
 
 

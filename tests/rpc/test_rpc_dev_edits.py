@@ -6,10 +6,12 @@ import pytest
 import rlp
 
 from pyeth.hashing import keccak256
-from pyeth.node import NotADevChain
+from pyeth.node import Node, NodeConfig, NotADevChain
+from pyeth.rpc.server import ServerSettings, init
 from pyeth.transactions import FeeMarketTransaction, encode_transaction, sign_transaction
 from pyeth.trie import verify_proof
-from tests.helpers.rpc import ACCOUNT0, ACCOUNT1, KEY1, OnePeer
+from tests.helpers.p2p import KEYS, clique_genesis
+from tests.helpers.rpc import ACCOUNT0, ACCOUNT1, KEY1, OnePeer, RpcClient
 
 FRESH = "0x" + "00" * 18 + "be01"
 # PUSH1 0 SLOAD PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN: returns storage slot 0.
@@ -198,3 +200,34 @@ async def _next_turn() -> None:
 
     await asyncio.sleep(0)
     await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("kind", ["clique", "follower"])
+async def test_a_node_that_does_not_seal_dev_blocks_says_why(aiohttp_client, kind):
+    """As `pyeth node` serves a devnet's Clique node or a follower: the dev methods are there
+    and answer -32000 with the reason, not -32601 "does not exist"."""
+    if kind == "clique":
+        node = Node(NodeConfig(genesis=clique_genesis(), signer_key=KEYS[0]))
+        reason = "runs Clique"
+    else:
+        node = Node(NodeConfig(mine=False))
+        reason = "follows its peers"
+    try:
+        rpc = RpcClient(await aiohttp_client(init(node, ServerSettings(dev_methods=True))))
+        for method, params in (
+            ("evm_mine", []),
+            ("anvil_mine", ["0x2"]),
+            ("evm_increaseTime", [60]),
+            ("evm_snapshot", []),
+            ("anvil_reset", []),
+            ("anvil_setBalance", [FRESH, "0x1"]),
+            ("anvil_impersonateAccount", [FRESH]),
+            ("hardhat_setCode", [FRESH, READ_SLOT_ZERO]),
+        ):
+            error = await rpc.error(method, *params)
+            assert error["code"] == -32000, method
+            assert reason in error["message"], (method, error["message"])
+        assert await rpc.call("eth_blockNumber") == "0x0"
+        assert await rpc.call("anvil_getAutomine") is False  # read-only methods answer
+    finally:
+        node.close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -289,6 +290,9 @@ class Node:
         self.pool.subscribe(self._on_pending)
         self._interval_task: asyncio.Task[None] | None = None
         self._snapshots: list[bytes] = []
+        # Names this run of the chain (hardhat_metadata's instanceId): new on start and reset,
+        # so a tool caching chain data knows to drop it.
+        self.instance_id = os.urandom(32)
         self.impersonated: set[bytes] = set()  # eth_sendTransaction may send as these
         self.auto_impersonate = False  # ... or as anyone
         self._shared_state: State | None = None
@@ -499,6 +503,10 @@ class Node:
         self._snapshots.append(self.chain.head_hash)
         return len(self._snapshots)
 
+    def snapshots(self) -> list[tuple[int, bytes]]:
+        """The snapshots kept, as (id, head hash) in id order (anvil_metadata)."""
+        return list(enumerate(self._snapshots, start=1))
+
     def revert(self, snapshot_id: int) -> bool:
         """Move the head back to snapshot `snapshot_id` and forget it and later ones; the
         transactions of the blocks left behind are dropped, not pooled again. False if there
@@ -521,6 +529,7 @@ class Node:
         self._snapshots.clear()
         self.sealer.time_offset = 0
         self.sealer.next_timestamp = None
+        self.instance_id = os.urandom(32)
 
     # --- background work ------------------------------------------------------------------
 

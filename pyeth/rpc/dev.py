@@ -21,12 +21,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyeth import __version__
 from pyeth.hexutil import int_to_hex as q
 from pyeth.hexutil import to_hex
 from pyeth.rpc import params as p
 from pyeth.rpc.api import Namespace, RpcContext, optional, required
 from pyeth.rpc.errors import InvalidParams
+from pyeth.rpc.eth import gas_price
 from pyeth.rpc.params import UINT64_MAX, UINT256_MAX
+from pyeth.rpc.web3 import CLIENT_VERSION
 
 METHODS = Namespace()
 
@@ -244,3 +247,53 @@ _alias("anvil_setBalance", "hardhat_setBalance", "evm_setAccountBalance")
 _alias("anvil_setNonce", "hardhat_setNonce", "evm_setAccountNonce")
 _alias("anvil_setCode", "hardhat_setCode", "evm_setAccountCode")
 _alias("anvil_setStorageAt", "hardhat_setStorageAt", "evm_setAccountStorageAt")
+
+
+# --- what the node is -----------------------------------------------------------------------
+
+
+@METHODS.method("anvil_nodeInfo")
+def node_info(ctx: RpcContext) -> dict[str, Any]:
+    """anvil's shape: the head, the fork in force, the pool's order and the next block's fees;
+    pyeth forks no other chain, so `forkConfig`'s fields are null."""
+    node = ctx.node
+    head, env = node.pending_env()
+    return {
+        "currentBlockNumber": q(head.number),
+        "currentBlockTimestamp": head.timestamp,
+        "currentBlockHash": to_hex(node.chain.head_hash),
+        "hardFork": node.rules_at(head).name,
+        "transactionOrder": "fees",  # TxPool.ordered: by effective tip, then arrival
+        "environment": {
+            "baseFee": q(env.base_fee),
+            "chainId": node.chain_id,
+            "gasLimit": q(env.gas_limit),
+            "gasPrice": gas_price(ctx),
+        },
+        "forkConfig": {"forkUrl": None, "forkBlockNumber": None, "forkRetryBackoff": None},
+    }
+
+
+@METHODS.method("anvil_metadata")
+def metadata(ctx: RpcContext) -> dict[str, Any]:
+    """Hardhat's shape (clientVersion, chainId, instanceId, latestBlockNumber, latestBlockHash,
+    forkedNetwork) with anvil's additions: clientSemver, and the snapshots as id -> [block
+    number, block hash]. No clientCommitSha: a pyeth install does not know its commit."""
+    node = ctx.node
+    snapshots = {}
+    for snapshot_id, block_hash in node.snapshots():
+        header = node.chain.get_header(block_hash)
+        snapshots[q(snapshot_id)] = [None if header is None else header.number, to_hex(block_hash)]
+    return {
+        "clientVersion": CLIENT_VERSION,
+        "clientSemver": __version__,
+        "chainId": node.chain_id,
+        "instanceId": to_hex(node.instance_id),
+        "latestBlockNumber": node.chain.head.number,
+        "latestBlockHash": to_hex(node.chain.head_hash),
+        "forkedNetwork": None,
+        "snapshots": snapshots,
+    }
+
+
+_alias("anvil_metadata", "hardhat_metadata")

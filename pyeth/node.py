@@ -187,15 +187,17 @@ def _dev_chain(
             f"{where} holds a dev chain made with another --mnemonic: give the one it was made "
             "with to resume that chain, or give a --datadir elsewhere for a new one"
         )
-    ether = 10**18
+    ether = 10**18  # --balance is in ether; a balance in wei from code shows as a fraction
     differences = [
         ("--chain-id", stored.chain_id, params.chain_id, "drop --chain-id"),
         ("--hardfork", stored.hardfork, params.hardfork, "drop --hardfork"),
         ("--accounts", stored.accounts, params.accounts, f"give --accounts {stored.accounts}"),
-        ("--balance", stored.balance // ether, params.balance // ether, "give that --balance"),
+        ("--balance", stored.balance, params.balance, f"give --balance {stored.balance / ether:g}"),
     ]
     for option, was, given, fix in differences:
         if was != given:
+            if option == "--balance":
+                was, given = f"{stored.balance / ether:g}", f"{params.balance / ether:g}"
             raise DatadirMismatch(
                 f"{where} holds a dev chain made with {option} {was}, not {given}: {fix} to "
                 "resume that chain, or give a --datadir elsewhere for a new one"

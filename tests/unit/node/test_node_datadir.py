@@ -90,7 +90,7 @@ def test_other_accounts_are_named(tmp_path):
         Node(NodeConfig(datadir=tmp_path, account_count=3))
     with pytest.raises(DatadirMismatch, match="another --mnemonic"):
         _open(tmp_path, mnemonic=" ".join(["abandon"] * 11 + ["about"]))
-    with pytest.raises(DatadirMismatch, match="--balance 10000, not 5"):
+    with pytest.raises(DatadirMismatch, match="--balance 10000, not 5: give --balance 10000"):
         _open(tmp_path, balance=5 * 10**18)
 
 
